@@ -1,0 +1,33 @@
+"""chainrule's engine: ``Value``, a float that records its computation and back-propagates.
+
+>>> from autograd import Value
+>>> a, b = Value(2.0, "a"), Value(-3.0, "b")
+>>> c = a * b + a
+>>> c.backward()
+>>> a.grad, b.grad
+(-2.0, 2.0)
+"""
+
+from autograd.check import GradcheckError, central_difference, gradcheck
+from autograd.engine import (
+    Value,
+    detect_anomaly,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    no_grad,
+    topological_order,
+)
+
+__all__ = [
+    "GradcheckError",
+    "Value",
+    "central_difference",
+    "detect_anomaly",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "is_grad_enabled",
+    "no_grad",
+    "topological_order",
+]

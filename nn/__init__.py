@@ -1,0 +1,1 @@
+"""nn: neurons, layers and MLPs on Value, in the notation of the notes."""

@@ -1,0 +1,1 @@
+"""viz: the computation graph of a Value, drawn with Graphviz."""
