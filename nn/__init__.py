@@ -1,1 +1,40 @@
-"""nn: neurons, layers and MLPs on Value, in the notation of the notes."""
+"""nn: neurons, layers and MLPs on Value, in the notation of the notes; losses and SGD.
+
+>>> from nn import MLP, SGD, squared_error
+>>> model = MLP(2, [2, 1], seed=1)
+>>> loss = squared_error(model([0.5, -1.0]), 1.0)
+>>> model.zero_grad()
+>>> loss.backward()
+>>> SGD(model.parameters(), lr=0.5).step()
+>>> squared_error(model([0.5, -1.0]), 1.0).data < loss.data
+True
+"""
+
+from nn.losses import (
+    LOSSES,
+    binary_cross_entropy,
+    cross_entropy,
+    mean,
+    mean_squared_error,
+    softmax,
+    squared_error,
+)
+from nn.module import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS, Layer, Module, Neuron
+from nn.optim import SGD
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "MLP",
+    "OUTPUT_ACTIVATIONS",
+    "SGD",
+    "Layer",
+    "Module",
+    "Neuron",
+    "binary_cross_entropy",
+    "cross_entropy",
+    "mean",
+    "mean_squared_error",
+    "softmax",
+    "squared_error",
+]

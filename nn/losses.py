@@ -1,0 +1,242 @@
+"""Costs of one example, the batch mean, and softmax, built from ``Value`` operations.
+
+Every function returns a ``Value`` whose ``backward()`` gives the gradients the notes derive
+by hand. ``a`` is the network's output layer (a list of Values, or one Value when n_L = 1),
+``y`` the target (a list of floats, or one float). The formula ids (N000.19, N001.C, N003.L,
+N004.E, N002.m) are those of the notes (NOTATION.md).
+
+Logarithms of outputs that saturated to exactly 0.0 or 1.0 are taken from the logits when the
+output was made by ``sigmoid`` or by ``softmax`` (so both the loss and its gradient stay exact
+and finite); only for outputs of any other origin is the argument of the log clipped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import SupportsFloat
+
+from autograd import Value
+
+#: What a loss accepts as the network's output.
+Outputs = Value | Sequence[Value]
+#: What a loss accepts as the target.
+Targets = SupportsFloat | Sequence[SupportsFloat]
+
+#: Outputs of unknown origin are clipped to at least this before a log: the loss term is then at
+#: most −ln(1e-12) ≈ 27.6 and its gradient at most 1e12 in size, both finite.
+LOG_FLOOR = 1e-12
+
+
+def _pair(name: str, a: Outputs, y: Targets) -> tuple[list[Value], list[float]]:
+    """``a`` and ``y`` as equally long lists, or a ValueError/TypeError naming the problem."""
+    outs = [a] if isinstance(a, Value) else list(a)
+    if isinstance(y, (str, bytes)):
+        raise TypeError(f"{name}: the target y must be numbers, got {type(y).__name__} {y!r}")
+    ys_raw: list[object] = list(y) if isinstance(y, Sequence) else [y]
+    if len(outs) != len(ys_raw):
+        raise ValueError(
+            f"{name}: the output has {len(outs)} values but the target y has {len(ys_raw)}"
+        )
+    if not outs:
+        raise ValueError(f"{name}: the output and the target are empty")
+    for j, v in enumerate(outs):
+        if not isinstance(v, Value):
+            raise TypeError(f"{name}: output a[{j}] must be a Value, got {type(v).__name__} {v!r}")
+    ys = []
+    for j, t in enumerate(ys_raw):
+        if isinstance(t, bool) or not isinstance(t, (int, float, SupportsFloat)):
+            raise TypeError(
+                f"{name}: target y[{j}] must be a real number, got {type(t).__name__} {t!r}"
+            )
+        f = float(t)
+        if not math.isfinite(f):
+            raise ValueError(f"{name}: target y[{j}] must be finite, got {f!r}")
+        ys.append(f)
+    return outs, ys
+
+
+def squared_error(a: Outputs, y: Targets) -> Value:
+    """N000.19: C = Σ_j (a_j − y_j)², whose gradient is ∂C/∂a_j = 2(a_j − y_j) (N000.4).
+
+    >>> squared_error([Value(0.5), Value(1.0)], [0.0, 1.0]).data
+    0.25
+    """
+    outs, ys = _pair("squared_error", a, y)
+    return Value.sum([(aj - yj) ** 2 for aj, yj in zip(outs, ys, strict=True)])
+
+
+def mean_squared_error(a: Outputs, y: Targets) -> Value:
+    """N001.C: C = (1/n_L) Σ_j (a_j − y_j)², whose gradient is (2/n_L)(a_j − y_j) (N001.dC).
+
+    >>> mean_squared_error([Value(0.5), Value(1.0)], [0.0, 1.0]).data
+    0.125
+    """
+    outs, ys = _pair("mean_squared_error", a, y)
+    return Value.sum([(aj - yj) ** 2 for aj, yj in zip(outs, ys, strict=True)]) / float(len(outs))
+
+
+def _softplus(z: Value) -> Value:
+    """softplus(z) = ln(1 + e^z), never overflowing: z + ln(1 + e^−z) for z > 0.
+
+    Its derivative through these nodes is σ(z) on both branches (e^z/(1 + e^z), or
+    1 − e^−z/(1 + e^−z)), and e^t is only ever taken of t <= 0.
+    """
+    if z.data > 0.0:
+        return z + (1.0 + (-z).exp()).log()
+    return (1.0 + z.exp()).log()
+
+
+def _safe_log(v: Value) -> Value:
+    """ln v for an output of unknown origin, with v clipped to at least LOG_FLOOR.
+
+    Clipping adds a constant, so below the floor the gradient is 1/LOG_FLOOR rather than
+    infinite. Negative outputs are not clipped: they are an error.
+    """
+    if v.data >= LOG_FLOOR:
+        return v.log()
+    return (v + (LOG_FLOOR - v.data)).log()
+
+
+def binary_cross_entropy(a: Outputs, y: Targets) -> Value:
+    """N003.L: L = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)], one term per output.
+
+    Saturation: when a_j was made by ``sigmoid`` (``a_j.op == "sigmoid"``), the term is
+    computed from its logit z_j = ``a_j.parents[0]`` as softplus(z_j) − y_j z_j (the same
+    number, algebraically), with a softplus that never overflows. Its gradient is then
+    ∂L/∂z_j = σ(z_j) − y_j = a_j − y_j (N003.w3), finite even where σ(z_j) rounds to exactly
+    0.0 or 1.0. Outputs of any other origin are clipped to [LOG_FLOOR, 1 − LOG_FLOOR] inside
+    the logs, which keeps loss and gradient finite. Outputs outside [0, 1] or targets outside
+    [0, 1] raise ValueError.
+
+    >>> round(binary_cross_entropy(Value(0.0).sigmoid(), 1.0).data, 6)  # ln 2
+    0.693147
+    """
+    outs, ys = _pair("binary_cross_entropy", a, y)
+    terms = []
+    for j, (aj, yj) in enumerate(zip(outs, ys, strict=True)):
+        if not 0.0 <= yj <= 1.0:
+            raise ValueError(f"binary_cross_entropy: target y[{j}] must be in [0, 1], got {yj!r}")
+        if not 0.0 <= aj.data <= 1.0:
+            raise ValueError(
+                f"binary_cross_entropy: output a[{j}] must be in [0, 1] (a probability), "
+                f"got {aj.data!r}; use a sigmoid output layer"
+            )
+        if aj.op == "sigmoid":
+            z = aj.parents[0]
+            terms.append(_softplus(z) - yj * z if yj != 0.0 else _softplus(z))
+            continue
+        # A term whose weight y_j or 1 − y_j is 0 is left out (0 · ln 0 = 0); ln(1 − a) is
+        # clipped on its own, which keeps it finite at a = 1.
+        if yj != 0.0:
+            terms.append(-(yj * _safe_log(aj)))
+        if yj != 1.0:
+            terms.append(-((1.0 - yj) * _safe_log(1.0 - aj)))
+    return Value.sum(terms)
+
+
+def _softmax_logits(outs: Sequence[Value]) -> tuple[list[Value], Value] | None:
+    """(u, s) if ``outs`` is exactly a softmax layer a_j = e^(u_j) / s, s = Σ_k e^(u_k); else None.
+
+    The pattern is recognised from the graph, so that it holds however the softmax was built
+    (``softmax`` below, an MLP's softmax output layer, or a learner's own e_j / Σ e_k).
+    """
+    first = outs[0]
+    if first.op != "/":
+        return None
+    s = first.parents[1]
+    if s.op != "sum" or len(s.parents) != len(outs):
+        return None
+    logits = []
+    for aj, ej in zip(outs, s.parents, strict=True):
+        if aj.op != "/" or aj.parents[0] is not ej or aj.parents[1] is not s or ej.op != "exp":
+            return None
+        logits.append(ej.parents[0])
+    return logits, s
+
+
+def cross_entropy(a: Outputs, y: Targets) -> Value:
+    """N004.E: E = −Σ_j y_j ln a_j.
+
+    Saturation: when ``a`` is a softmax layer a_j = e^(u_j) / Σ_k e^(u_k) (as made by
+    ``softmax`` or a softmax output layer), ln a_j is computed from the logits as
+    u_j − ln Σ_k e^(u_k) (log-sum-exp, with u already shifted so that max u = 0), so it is
+    finite even where a_j rounds to 0.0, and ∂E/∂z_i = a_i − y_i for a one-hot y (N004.CE).
+    Otherwise terms with y_j = 0 are skipped (0 · ln 0 = 0) and a_j is clipped to at least
+    LOG_FLOOR inside the log. Negative targets or outputs raise ValueError.
+
+    >>> round(cross_entropy(softmax([Value(0.0), Value(0.0)]), [1.0, 0.0]).data, 6)  # ln 2
+    0.693147
+    """
+    outs, ys = _pair("cross_entropy", a, y)
+    for j, (aj, yj) in enumerate(zip(outs, ys, strict=True)):
+        if yj < 0.0:
+            raise ValueError(f"cross_entropy: target y[{j}] must be >= 0, got {yj!r}")
+        if aj.data < 0.0:
+            raise ValueError(
+                f"cross_entropy: output a[{j}] must be >= 0 (a probability), got {aj.data!r}; "
+                "use a softmax output layer"
+            )
+    found = _softmax_logits(outs)
+    terms = []
+    if found is not None:
+        logits, s = found
+        log_s = s.log()
+        for uj, yj in zip(logits, ys, strict=True):
+            if yj != 0.0:
+                terms.append(yj * (uj - log_s))
+    else:
+        for aj, yj in zip(outs, ys, strict=True):
+            if yj != 0.0:
+                terms.append(yj * _safe_log(aj))
+    if not terms:
+        return Value.sum([0.0 * aj for aj in outs])  # y = 0: E = 0, still a node of the graph
+    return -Value.sum(terms)
+
+
+def softmax(z: Sequence[Value]) -> list[Value]:
+    """a_j = e^(z_j − max z) / Σ_k e^(z_k − max z) (stable: every exponent is <= 0).
+
+    The shift is a constant (softmax does not change when all z move together), so the
+    gradient is that of the unshifted formula; its Jacobian is ∂a_j/∂z_i = a_j(δ_ij − a_i)
+    (N004.softmax).
+
+    >>> [round(v.data, 6) for v in softmax([Value(1.0), Value(1.0)])]
+    [0.5, 0.5]
+    """
+    zs = list(z)
+    if not zs:
+        raise ValueError("softmax needs at least one value, got an empty list")
+    for j, v in enumerate(zs):
+        if not isinstance(v, Value):
+            raise TypeError(f"softmax: z[{j}] must be a Value, got {type(v).__name__} {v!r}")
+    m = max(v.data for v in zs)
+    if not math.isfinite(m):
+        raise ValueError(f"softmax: max z must be finite, got {m!r}")
+    es = [(v - m).exp() for v in zs]
+    s = Value.sum(es)
+    return [e / s for e in es]
+
+
+def mean(costs: Sequence[Value]) -> Value:
+    """N002.m: C = (1/m) Σ_i C_i, the batch cost; its gradient is the mean of the C_i's.
+
+    >>> mean([Value(1.0), Value(2.0)]).data
+    1.5
+    """
+    cs = list(costs)
+    if not cs:
+        raise ValueError("mean needs at least one cost, got an empty list")
+    for i, c in enumerate(cs):
+        if not isinstance(c, Value):
+            raise TypeError(f"mean: cost {i} must be a Value, got {type(c).__name__} {c!r}")
+    return Value.sum(cs) / float(len(cs))
+
+
+#: The losses by name (as the CLI and the by-hand module name them).
+LOSSES: dict[str, Callable[[Outputs, Targets], Value]] = {
+    "squared_error": squared_error,
+    "mean_squared_error": mean_squared_error,
+    "binary_cross_entropy": binary_cross_entropy,
+    "cross_entropy": cross_entropy,
+}

@@ -1,0 +1,369 @@
+"""Neurons, layers and multi-layer perceptrons on ``Value``, in the notation of the notes.
+
+Layers count from 1 (layer 0 is the input), neurons from 0. Neuron j of layer l holds the
+weights ``w[k]`` = w_jk^(l) (from neuron k of layer l−1) and the bias ``b`` = b_j^(l), labelled
+``w_{j,k}^(l)`` and ``b_{j}^(l)``. Its forward pass makes one weighted-sum node
+z_j^(l) = Σ_k w_jk^(l) a_k^(l−1) + b_j^(l) (``Value.weighted_sum``, labelled ``z_{j}^(l)``) and
+one activation node a_j^(l) = σ^(l)(z_j^(l)) (labelled ``a_{j}^(l)``), so that a drawing of the
+graph reads like the notes.
+
+>>> model = MLP(2, [3, 1], seed=0)
+>>> model.sizes
+[2, 3, 1]
+>>> model.w(2, 0, 1).label, model.b(1, 2).label
+('w_{0,1}^(2)', 'b_{2}^(1)')
+>>> out = model([1.0, -2.0])
+>>> out.label, out.parents[0].label
+('a_{0}^(2)', 'z_{0}^(2)')
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+from collections.abc import Callable, Sequence
+from typing import SupportsFloat
+
+from autograd import Value
+from nn import serialize
+from nn.losses import softmax
+
+#: A network input: a plain number (kept as a constant of the layer-1 z nodes) or a Value.
+Input = SupportsFloat | Value
+
+#: Activations applied neuron by neuron; "softmax" (only for the output layer) is layer-wide.
+ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "linear")
+OUTPUT_ACTIVATIONS: tuple[str, ...] = (*ACTIVATIONS, "softmax")
+
+
+def _identity(z: Value) -> Value:
+    """The linear activation a = z, as its own node (a one-term sum) so that a_j can be labelled."""
+    return Value.sum((z,))
+
+
+_ELEMENTWISE: dict[str, Callable[[Value], Value]] = {
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "linear": _identity,
+}
+
+# Weights are drawn uniformly from ±gain·√(3/n_in), so that Var w = gain²/n_in (fan-in scaling:
+# z = Σ_k w_k a_k then has the variance of one a_k times gain²). σ'(z) <= 1/4 shrinks the signal
+# going back through every sigmoid layer; a gain of 2 makes up for part of it, which the digits
+# (64 → 16 → 10, squared error) show trains faster than 1 without saturating. ReLU's gain √2
+# makes up for the half of the inputs it zeroes (He et al.).
+INIT_GAIN: dict[str, float] = {
+    "sigmoid": 2.0,
+    "tanh": 1.0,
+    "relu": math.sqrt(2.0),
+    "linear": 1.0,
+    "softmax": 1.0,
+}
+
+
+def _check_index(value: object, name: str, low: int, high: int, where: str) -> int:
+    """``value`` as an int in [low, high], or IndexError/TypeError naming it and the range."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if not low <= value <= high:
+        raise IndexError(f"{name}={value} is out of range{where}: valid {name} is {low}..{high}")
+    return value
+
+
+class Module:
+    """Anything with parameters: ``parameters()`` lists them, ``zero_grad()`` resets their grads."""
+
+    def parameters(self) -> list[Value]:
+        """Every trainable Value, in a fixed order."""
+        return []
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` of every parameter to 0.0 (``backward`` adds to it)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    """Neuron j of layer l: weights w_jk^(l) for k = 0..nin−1, bias b_j^(l), an activation."""
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        *,
+        layer: int = 1,
+        index: int = 0,
+        rng: random.Random | None = None,
+    ) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"Neuron needs nin >= 1 inputs, got {nin!r}")
+        if activation not in OUTPUT_ACTIVATIONS:
+            raise ValueError(
+                f"unknown activation {activation!r}: choose one of {list(OUTPUT_ACTIVATIONS)}"
+            )
+        self.nin = nin
+        self.activation = activation
+        self.layer = layer
+        self.index = index
+        gen = rng if rng is not None else random.Random()
+        r = INIT_GAIN[activation] * math.sqrt(3.0 / nin)
+        self.w: list[Value] = [
+            Value(gen.uniform(-r, r), f"w_{{{index},{k}}}^({layer})") for k in range(nin)
+        ]
+        self.b = Value(0.0, f"b_{{{index}}}^({layer})")
+        self.z_label = f"z_{{{index}}}^({layer})"
+        self.a_label = f"a_{{{index}}}^({layer})"
+
+    def weighted_input(self, x: Sequence[Input]) -> Value:
+        """z_j^(l) = Σ_k w_jk^(l) x_k + b_j^(l), one node labelled ``z_{j}^(l)``."""
+        z = Value.weighted_sum(self.w, x, self.b)  # type: ignore[arg-type]
+        z.label = self.z_label
+        return z
+
+    def __call__(self, x: Sequence[Input]) -> Value:
+        """a_j^(l) = σ(z_j^(l)), labelled ``a_{j}^(l)`` (its parent is the z_j^(l) node)."""
+        if self.activation == "softmax":
+            raise ValueError(
+                f"neuron {self.index} of layer {self.layer} has the layer-wide activation "
+                "softmax: call its Layer, which needs every z of the layer"
+            )
+        a = _ELEMENTWISE[self.activation](self.weighted_input(x))
+        a.label = self.a_label
+        return a
+
+    def parameters(self) -> list[Value]:
+        """w_j0 .. w_j(nin−1), then b_j."""
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        return (
+            f"Neuron(nin={self.nin}, activation={self.activation!r}, "
+            f"j={self.index}, l={self.layer})"
+        )
+
+
+class Layer(Module):
+    """Layer l: ``nout`` neurons, each fed by all ``nin`` activations of layer l−1."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "sigmoid",
+        *,
+        layer: int = 1,
+        rng: random.Random | None = None,
+    ) -> None:
+        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+            raise ValueError(f"Layer {layer} needs nout >= 1 neurons, got {nout!r}")
+        gen = rng if rng is not None else random.Random()
+        self.nin = nin
+        self.nout = nout
+        self.activation = activation
+        self.layer = layer
+        self.neurons = [Neuron(nin, activation, layer=layer, index=j, rng=gen) for j in range(nout)]
+
+    def forward(self, x: Sequence[Input]) -> tuple[list[Value], list[Value]]:
+        """(z^(l), a^(l)) for the activations ``x`` = a^(l−1) of the layer below."""
+        wsum = Value.weighted_sum
+        zs = []
+        for n in self.neurons:
+            z = wsum(n.w, x, n.b)  # type: ignore[arg-type]
+            z.label = n.z_label
+            zs.append(z)
+        if self.activation == "softmax":
+            acts = softmax(zs)
+        else:
+            act = _ELEMENTWISE[self.activation]
+            acts = [act(z) for z in zs]
+        for n, a in zip(self.neurons, acts, strict=True):
+            a.label = n.a_label
+        return zs, acts
+
+    def __call__(self, x: Sequence[Input]) -> list[Value]:
+        """a^(l) = σ^(l)(W^(l) x + b^(l)), one Value per neuron."""
+        return self.forward(x)[1]
+
+    def parameters(self) -> list[Value]:
+        """Neuron by neuron: w_j0 .. w_j(nin−1), b_j."""
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return (
+            f"Layer(l={self.layer}, nin={self.nin}, nout={self.nout}, "
+            f"activation={self.activation!r})"
+        )
+
+
+class MLP(Module):
+    """A multi-layer perceptron: layers 1..L of sizes ``nouts`` on ``nin`` inputs.
+
+    ``activation`` is σ of every layer (one of "sigmoid", "tanh", "relu", "linear") or a list
+    with one entry per layer; ``output_activation``, if given, replaces the last layer's and
+    may also be "softmax". Weights are drawn from ``random.Random(seed)`` (never the global
+    generator): uniform on ±gain·√(3/n_{l−1}), gain 2 for sigmoid, √2 for relu, 1 otherwise;
+    biases start at 0. ``MLP(nin, nouts, activation="relu", output_activation="linear")`` is
+    micrograd's ``MLP(nin, nouts)``: relu hidden layers, a linear output.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str | Sequence[str] = "sigmoid",
+        output_activation: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+            raise ValueError(f"MLP needs nin >= 1 inputs, got {nin!r}")
+        if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
+            raise ValueError(f"MLP needs nouts, a non-empty list of layer sizes, got {nouts!r}")
+        sizes = list(nouts)
+        for i, n in enumerate(sizes):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(
+                    f"MLP layer {i + 1} must have a whole number >= 1 of neurons, got {n!r}"
+                )
+        if isinstance(activation, str):
+            acts = [activation] * len(sizes)
+        else:
+            acts = list(activation)
+            if len(acts) != len(sizes):
+                raise ValueError(
+                    f"MLP got {len(acts)} activations for {len(sizes)} layers: give one per "
+                    f"layer, or a single name"
+                )
+        for i, act in enumerate(acts):
+            if act not in ACTIVATIONS:
+                raise ValueError(
+                    f"unknown activation {act!r} for layer {i + 1}: choose one of "
+                    f"{list(ACTIVATIONS)} (softmax only as output_activation)"
+                )
+        if output_activation is not None:
+            if output_activation not in OUTPUT_ACTIVATIONS:
+                raise ValueError(
+                    f"unknown output_activation {output_activation!r}: choose one of "
+                    f"{list(OUTPUT_ACTIVATIONS)}"
+                )
+            acts[-1] = output_activation
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"MLP seed must be an int or None, got {type(seed).__name__}")
+        rng = random.Random(seed)
+        self.nin = nin
+        self.sizes = [nin, *sizes]
+        self.activations = acts
+        self.layers = [
+            Layer(self.sizes[i], self.sizes[i + 1], acts[i], layer=i + 1, rng=rng)
+            for i in range(len(sizes))
+        ]
+
+    # -- the forward pass -----------------------------------------------------------------
+
+    def _inputs(self, x: Sequence[Input]) -> Sequence[Input]:
+        """``x`` checked once for the whole pass: its length, its types, finite numbers."""
+        if isinstance(x, (Value, str, bytes)):
+            raise TypeError(
+                f"MLP input must be a list of {self.nin} numbers or Values, got {type(x).__name__}"
+            )
+        if not isinstance(x, Sequence):
+            try:
+                x = list(x)
+            except TypeError:
+                raise TypeError(
+                    f"MLP input must be a list of {self.nin} numbers or Values, "
+                    f"got {type(x).__name__}"
+                ) from None
+        if len(x) != self.nin:
+            raise ValueError(f"MLP expects {self.nin} inputs (x_0..x_{self.nin - 1}), got {len(x)}")
+        if set(map(type, x)) <= {float}:
+            xs: Sequence[Input] = x
+            floats: Sequence[float] = x  # type: ignore[assignment]
+        else:
+            converted: list[Input] = []
+            for k, v in enumerate(x):
+                if isinstance(v, Value):
+                    converted.append(v)
+                elif isinstance(v, bool) or not isinstance(v, (int, float, SupportsFloat)):
+                    raise TypeError(
+                        f"MLP input x_{k} must be a number or a Value, got {type(v).__name__} {v!r}"
+                    )
+                else:
+                    converted.append(float(v))
+            xs = converted
+            floats = [v for v in converted if type(v) is float]
+        if not all(map(math.isfinite, floats)):
+            bad = next(k for k, v in enumerate(xs) if type(v) is float and not math.isfinite(v))
+            raise ValueError(f"MLP input x_{bad} must be finite, got {xs[bad]!r}")
+        return xs
+
+    def forward(self, x: Sequence[Input]) -> list[Value]:
+        """a^(L), the output layer's activations, always as a list."""
+        a: Sequence[Input] = self._inputs(x)
+        for layer in self.layers:
+            a = layer.forward(a)[1]
+        return a  # type: ignore[return-value]
+
+    def __call__(self, x: Sequence[Input]) -> Value | list[Value]:
+        """a^(L) for the input x; a single Value when the output layer has one neuron."""
+        out = self.forward(x)
+        return out[0] if len(out) == 1 else out
+
+    def forward_trace(self, x: Sequence[Input]) -> list[tuple[list[Value], list[Value]]]:
+        """[(z^(l), a^(l)) for l = 0..L]: every node of the forward pass, layer by layer.
+
+        Layer 0 has no z (an empty list) and a^(0) is the input: the caller's Values, or, for
+        plain numbers, new leaves labelled ``a_{k}^(0)`` holding them (the layer-1 z nodes keep
+        the numbers themselves as constants, so these leaves are not part of the graph).
+        """
+        xs = self._inputs(x)
+        a0 = [v if isinstance(v, Value) else Value(v, f"a_{{{k}}}^(0)") for k, v in enumerate(xs)]
+        trace: list[tuple[list[Value], list[Value]]] = [([], a0)]
+        a: Sequence[Input] = xs
+        for layer in self.layers:
+            zs, acts = layer.forward(a)
+            trace.append((zs, acts))
+            a = acts
+        return trace
+
+    # -- the notes' indices ---------------------------------------------------------------
+
+    def _neuron(self, l: int, j: int) -> Neuron:  # noqa: E741 (the notes' layer index)
+        L = len(self.layers)
+        _check_index(l, "l", 1, L, f" (this MLP has {L} layers)")
+        n = self.sizes[l]
+        _check_index(j, "j", 0, n - 1, f" (layer {l} has {n} neurons)")
+        return self.layers[l - 1].neurons[j]
+
+    def w(self, l: int, j: int, k: int) -> Value:  # noqa: E741
+        """w_jk^(l): the weight into neuron j of layer l from neuron k of layer l−1."""
+        neuron = self._neuron(l, j)
+        _check_index(k, "k", 0, neuron.nin - 1, f" (layer {l} has {neuron.nin} inputs)")
+        return neuron.w[k]
+
+    def b(self, l: int, j: int) -> Value:  # noqa: E741
+        """b_j^(l): the bias of neuron j of layer l."""
+        return self._neuron(l, j).b
+
+    def parameters(self) -> list[Value]:
+        """Layer by layer, neuron by neuron: w_j0 .. w_j(n−1), then b_j."""
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    # -- files ----------------------------------------------------------------------------
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the architecture and every weight to ``path`` as JSON, atomically."""
+        serialize.save(self, path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MLP:
+        """A new MLP with the architecture and weights stored in ``path`` (by ``save``)."""
+        return serialize.load(path)
+
+    def load_weights(self, path: str | os.PathLike[str]) -> None:
+        """Replace this model's weights with those in ``path``; all checked before any is set."""
+        serialize.load_weights(self, path)
+
+    def __repr__(self) -> str:
+        return f"MLP(sizes={self.sizes}, activations={self.activations})"
