@@ -1,1 +1,34 @@
-"""viz: the computation graph of a Value, drawn with Graphviz."""
+"""viz: the computation graph of a Value, drawn with Graphviz.
+
+``draw(root)`` returns a ``graphviz.Digraph`` (a notebook shows it inline), ``render(root,
+path)`` writes it to a file, ``to_svg(root)`` returns the SVG text, and ``draw_network(model)``
+draws an ``nn.MLP`` with one node per neuron. Rendering uses the system Graphviz ``dot`` if it
+is installed, otherwise ``graphviz-pure`` (``pip install 'chainrule[viz]'``).
+
+>>> from autograd import Value
+>>> import viz
+>>> a, b = Value(2.0, "a"), Value(-3.0, "b")
+>>> c = a * b
+>>> c.backward()
+>>> print(viz.draw(c).source.count("->"))
+3
+"""
+
+from viz.backend import FORMATS, RendererNotFound, RenderError, find_renderer
+from viz.graph import LABEL_PATTERN, Digraph, draw, parse_label
+from viz.network import draw_network
+from viz.render import render, to_svg
+
+__all__ = [
+    "FORMATS",
+    "LABEL_PATTERN",
+    "Digraph",
+    "RenderError",
+    "RendererNotFound",
+    "draw",
+    "draw_network",
+    "find_renderer",
+    "parse_label",
+    "render",
+    "to_svg",
+]

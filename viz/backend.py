@@ -1,0 +1,119 @@
+"""Finding a Graphviz layout program, running it, and writing its output safely.
+
+Two programs can lay out a graph: the system Graphviz ``dot``, and ``graphviz-pure`` (a
+self-contained port of ``dot`` installed by ``pip install 'chainrule[viz]'``). The system
+``dot`` wins when it is on ``PATH``; ``graphviz-pure`` is looked for on ``PATH`` and then next
+to the running Python (a virtual environment's ``bin`` need not be on ``PATH``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+#: Output formats ``render`` accepts: the ones both renderers write, plus the DOT source.
+FORMATS = ("svg", "png", "pdf", "dot")
+
+INSTALL_HINT = (
+    "install a Graphviz renderer: `pip install 'chainrule[viz]'` (or just "
+    "`pip install graphviz-pure`), or the system Graphviz package "
+    "(`apt install graphviz`, `brew install graphviz`, `conda install graphviz`)"
+)
+
+
+class RendererNotFound(RuntimeError):  # noqa: N818 (the name the API promises)
+    """Neither the system Graphviz ``dot`` nor ``graphviz-pure`` could be found.
+
+    ``dot_path`` is where the graph's DOT source was saved instead (None if nothing was).
+    """
+
+    def __init__(self, message: str, dot_path: Path | None = None) -> None:
+        super().__init__(message)
+        self.dot_path = dot_path
+
+
+class RenderError(RuntimeError):
+    """The renderer ran but failed; the message carries its exit status and its stderr."""
+
+
+def find_renderer() -> str | None:
+    """The path of the program that will lay out graphs, or None if there is none.
+
+    Order: ``dot`` on PATH, ``graphviz-pure`` on PATH, ``graphviz-pure`` beside sys.executable.
+    """
+    for name in ("dot", "graphviz-pure"):
+        found = shutil.which(name)
+        if found:
+            return found
+    # Not resolved: a venv's python is a symlink, and its bin/ (not the target's) holds the
+    # scripts pip installed.
+    bindir = Path(sys.executable).parent
+    for name in ("graphviz-pure", "graphviz-pure.exe"):
+        candidate = bindir / name
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    return None
+
+
+def not_found_message() -> str:
+    """Where ``find_renderer`` looked, for error messages."""
+    bindir = Path(sys.executable).parent
+    return (
+        "no Graphviz renderer found (looked for `dot` and `graphviz-pure` on PATH, "
+        f"and for `graphviz-pure` in {bindir})"
+    )
+
+
+def check_format(format: str) -> str:
+    """``format`` if it is one ``render`` can write; ValueError naming it otherwise."""
+    if format not in FORMATS:
+        raise ValueError(f"render: unknown format {format!r}; choose one of {', '.join(FORMATS)}")
+    return format
+
+
+def run_renderer(source: str, format: str) -> bytes:
+    """Lay out DOT ``source`` and return the output in ``format`` (svg, png or pdf)."""
+    check_format(format)
+    exe = find_renderer()
+    if exe is None:
+        raise RendererNotFound(f"{not_found_message()}; {INSTALL_HINT}")
+    try:
+        done = subprocess.run(
+            [exe, f"-T{format}"], input=source.encode("utf-8"), capture_output=True, check=False
+        )
+    except OSError as e:
+        raise RenderError(f"could not run the renderer {exe}: {e}") from e
+    if done.returncode != 0:
+        # The renderer's warnings (e.g. about glyph widths) only matter when it fails.
+        err = done.stderr.decode("utf-8", "replace").strip()
+        raise RenderError(f"{exe} -T{format} failed with exit status {done.returncode}: {err}")
+    return done.stdout
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
+
+    A reader never sees a half-written file, and a failure leaves any old file in place.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    """The process's file-creation mask (reading it means setting it, so set it back)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask

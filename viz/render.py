@@ -1,0 +1,84 @@
+"""Rendering a drawn graph to a file or to SVG text, whichever renderer is installed.
+
+``render`` and ``to_svg`` take a ``Value`` (drawn with ``viz.draw`` and the options given) or a
+graph that is already drawn (``viz.draw``'s or ``viz.draw_network``'s result, or any
+``graphviz`` graph).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import graphviz
+
+from autograd import Value
+from viz.backend import (
+    INSTALL_HINT,
+    RendererNotFound,
+    check_format,
+    not_found_message,
+    run_renderer,
+    write_atomic,
+)
+from viz.graph import draw
+
+_DRAWN = (graphviz.Digraph, graphviz.Graph, graphviz.Source)
+
+
+def _source(graph: Any, options: dict[str, Any], what: str) -> str:
+    """The DOT text of ``graph``: drawn now if it is a Value, as it is if already drawn."""
+    if isinstance(graph, Value):
+        return str(draw(graph, **options).source)
+    if isinstance(graph, _DRAWN):
+        if options:
+            raise TypeError(
+                f"{what}: drawing options ({', '.join(sorted(options))}) apply only to a Value; "
+                "this graph is already drawn"
+            )
+        return str(graph.source)
+    raise TypeError(
+        f"{what} needs a Value or a drawn graphviz graph, got {type(graph).__name__}: {graph!r}"
+    )
+
+
+def to_svg(graph: Value | Any, **options: Any) -> str:
+    """The SVG text of ``graph`` (a Value, drawn with ``draw(graph, **options)``, or a drawn graph).
+
+    Raises ``RendererNotFound`` when neither ``dot`` nor ``graphviz-pure`` is installed.
+    """
+    return run_renderer(_source(graph, options, "to_svg"), "svg").decode("utf-8")
+
+
+def render(
+    graph: Value | Any, path: str | os.PathLike[str], format: str = "svg", **options: Any
+) -> Path:
+    """Write ``graph`` to ``path`` in ``format`` (svg, png, pdf, or dot for the DOT source).
+
+    A Value is drawn first with ``draw(graph, **options)``. The file is replaced atomically.
+    With no renderer installed, the DOT source is written next to ``path`` (same name, suffix
+    ``.dot``) and ``RendererNotFound`` says where it is and how to install Graphviz. Returns
+    the path written.
+    """
+    check_format(format)
+    target = Path(path)
+    source = _source(graph, options, "render")
+    if format == "dot":
+        write_atomic(target, source.encode("utf-8"))
+        return target
+    try:
+        data = run_renderer(source, format)
+    except RendererNotFound:
+        dot_path = target.with_suffix(".dot")
+        if dot_path == target:
+            dot_path = target.with_suffix(".gv")
+        write_atomic(dot_path, source.encode("utf-8"))
+        raise RendererNotFound(
+            f"cannot render {target}: {not_found_message()}; {INSTALL_HINT}. The graph's DOT "
+            f"source is in {dot_path}: render it later with "
+            f"`dot -T{format} {dot_path} -o {target}`",
+            dot_path,
+        ) from None
+    write_atomic(target, data)
+    return target
