@@ -199,9 +199,12 @@ def power_rule(c: float) -> Rule:
             return (2.0 * x,)  # exact, and the common case (squared errors)
         return (c * power(x, c - 1.0),)
 
+    # The cache treats 0.0 and -0.0 as one key: name the row "**0" whichever came first.
+    shown = f"{c + 0.0:g}"
     return Rule(
-        "powc", f"**{c:g}", lambda x: f_pow(x, c), partials, f"x ** {c:g} for a constant exponent"
-    )
+        "powc", f"**{shown}", lambda x: f_pow(x, c), partials,
+        f"x ** {shown} for a constant exponent",
+    )  # fmt: skip
 
 
 def _d_weighted_sum(out: Any, *args: Any) -> tuple[Any, ...]:
