@@ -1,0 +1,5 @@
+"""``python -m nn``: the ``chainrule`` command."""
+
+from nn.cli import main
+
+raise SystemExit(main())
