@@ -42,7 +42,13 @@ def _to_float(data: object, what: str) -> float:
     if type(data) is float:
         return data
     if type(data) is int:
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            raise OverflowError(
+                f"{what} needs a real number within the float range, "
+                f"got an int of {data.bit_length()} bits"
+            ) from None
     if isinstance(data, numbers.Real) and not isinstance(data, Value):
         return float(data)
     raise TypeError(
