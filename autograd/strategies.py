@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 try:
     from hypothesis import strategies as st
-except ImportError as error:  # pragma: no cover - exercised by a test that hides hypothesis
+except ImportError as error:
     raise ImportError(
         "autograd.strategies needs the Hypothesis library: pip install hypothesis"
     ) from error
