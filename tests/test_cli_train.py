@@ -1,0 +1,207 @@
+"""The pieces behind ``chainrule train``: the SGD loop, the hand-formula check, the outputs."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nn import byhand
+from nn import train as training
+from nn.datasets import Dataset
+from nn.losses import squared_error
+from nn.module import MLP
+
+SMALL = training.TrainConfig(
+    dataset="moons", samples=120, hidden=(8,), epochs=25, lr=2.0, batch_size=8, seed=1
+)
+
+
+def test_training_lowers_the_cost_and_learns_the_moons() -> None:
+    train_set, test_set = training.load_data(SMALL)
+    model = training.build_model(SMALL, 2, 2)
+    before = training.evaluate(model, train_set, SMALL.loss)
+    history = training.train(model, train_set, test_set, SMALL, progress=False)
+    after = training.evaluate(model, train_set, SMALL.loss)
+    assert len(history) == SMALL.epochs
+    assert after[0] < 0.5 * before[0]
+    # Two half circles with a little noise: a straight line alone gets about 85% of the points
+    # right, so clearly better than a coin (50%) is a fair bar for 25 short epochs.
+    assert after[1] >= 0.8
+    assert history[-1].test_accuracy >= 0.7
+
+
+def test_one_epoch_is_the_mean_cost_sgd_of_the_notes() -> None:
+    # One batch holding the whole training set: one step θ := θ − α ∂C/∂θ with C the mean of
+    # the examples' costs. The oracle is the notes' own formulas: nn.byhand.batch_gradients.
+    config = training.TrainConfig(
+        dataset="moons", samples=20, hidden=(3,), epochs=1, lr=0.5, batch_size=1000, seed=2
+    )
+    train_set, test_set = training.load_data(config)
+    model = training.build_model(config, 2, 2)
+    before = [p.data for p in model.parameters()]
+    dW, db = byhand.batch_gradients(model, train_set.inputs, train_set.targets())
+    expected_grads = [
+        g
+        for Wl, bl in zip(dW, db, strict=True)
+        for row, bj in zip(Wl, bl, strict=True)
+        for g in (*row, bj)
+    ]
+    training.train(model, train_set, test_set, config, progress=False)
+    for p, p0, g in zip(model.parameters(), before, expected_grads, strict=True):
+        # Both sides add the same products in a different order: a few ulps of the update.
+        assert p.data == pytest.approx(p0 - 0.5 * g, rel=1e-12, abs=1e-15)
+
+
+def test_epoch_statistics_match_an_evaluation(tmp_path: Path) -> None:
+    config = training.TrainConfig(dataset="moons", samples=40, hidden=(4,), epochs=2, seed=0)
+    train_set, test_set = training.load_data(config)
+    model = training.build_model(config, 2, 2)
+    history = training.train(model, train_set, test_set, config, progress=False)
+    # The test columns are measured after the epoch: an evaluation now must agree exactly.
+    assert (history[-1].test_cost, history[-1].test_accuracy) == training.evaluate(
+        model, test_set, config.loss
+    )
+
+
+def test_progress_bar_shows_running_cost_and_accuracy() -> None:
+    config = training.TrainConfig(dataset="moons", samples=40, hidden=(2,), epochs=2, seed=0)
+    train_set, test_set = training.load_data(config)
+    model = training.build_model(config, 2, 2)
+    stream = io.StringIO()
+    training.train(model, train_set, test_set, config, progress=True, stream=stream)
+    text = stream.getvalue()
+    n_batches = -(-len(train_set) // config.batch_size)
+    assert f"{2 * n_batches}/{2 * n_batches}" in text
+    assert re.search(r"epoch 2/2, cost \d+\.\d{4}, accuracy \d+\.\d%", text)
+
+
+def test_predict_takes_the_largest_output_and_the_first_on_a_tie() -> None:
+    model = MLP(1, [3], activation="linear", seed=0)
+    for j, w in enumerate([0.5, 2.0, -1.0]):
+        model.w(1, j, 0).data = w
+        model.b(1, j).data = 0.0
+    assert training.predict(model.forward([1.0])) == 1
+    assert training.predict(model.forward([-1.0])) == 2
+    assert training.predict(model.forward([0.0])) == 0  # all three are 0
+
+
+def test_hand_check_agrees_and_would_catch_a_wrong_formula(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = Dataset("d", [[0.2, -0.4, 0.9], [1.0, 0.5, -0.3]], [0, 1], 2)
+    model = MLP(3, [4, 2], seed=5)
+    check = training.check_by_hand(model, data, [0, 1], "squared_error")
+    assert check.n_parameters == 4 * 4 + 2 * 5
+    assert check.n_examples == 2
+    assert check.max_relative_difference < 1e-12
+    assert all(p.grad == 0.0 for p in model.parameters())  # it leaves no gradients behind
+
+    # A by-hand formula that is off by 1% in one place must show up as a 1% difference.
+    real = byhand.gradients
+
+    def off_by_one_percent(
+        *args: Any, **kwargs: Any
+    ) -> tuple[list[byhand.Matrix], list[byhand.Vector]]:
+        dW, db = real(*args, **kwargs)
+        dW[0][1][2] *= 1.01
+        return dW, db
+
+    monkeypatch.setattr(byhand, "gradients", off_by_one_percent)
+    check = training.check_by_hand(model, data, [0, 1], "squared_error")
+    assert check.max_relative_difference == pytest.approx(0.01 / 1.01, rel=1e-6)
+
+
+def test_picture_gradients_are_the_mean_over_the_examples() -> None:
+    data = Dataset("d", [[0.2, -0.4], [1.0, 0.5]], [0, 1], 2)
+    model = MLP(2, [2], seed=3)
+    training.batch_gradients(model, data, [0, 1], "squared_error")
+    got = [p.grad for p in model.parameters()]
+    model.zero_grad()
+    for x, y in zip(data.inputs, data.targets(), strict=True):
+        squared_error(model.forward(x), y).backward()
+    # backward() adds: after both examples .grad holds the sum; the mean is half of it.
+    assert got == pytest.approx([p.grad / 2 for p in model.parameters()], rel=1e-12)
+
+
+def test_one_per_class_picks_the_first_of_each() -> None:
+    data = Dataset("d", [[0.0]] * 6, [2, 0, 2, 1, 0, 1], 4)
+    assert training.one_per_class(data) == [1, 3, 0]
+
+
+def _history() -> list[training.EpochStats]:
+    return [
+        training.EpochStats(1, 0.9, 0.4, 0.8, 0.5),
+        training.EpochStats(2, 0.5, 0.7, 0.6, 0.65),
+        training.EpochStats(3, 0.3, 0.85, 0.4, 0.8),
+    ]
+
+
+def test_loss_curve_is_a_deterministic_svg() -> None:
+    first = training.loss_curve_svg(_history(), "a title")
+    second = training.loss_curve_svg(_history(), "a title")
+    assert first == second
+    root = ET.fromstring(first)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    text = first.decode()
+    assert "a title" in text  # svg.fonttype "none": text stays text
+    assert "<dc:date>" not in text
+    # Four lines through the three epochs (M x y L x y L x y): the training and test costs,
+    # which fall, then the two accuracies, which rise. SVG's y axis points down.
+    curves = [
+        [float(v) for v in re.findall(r"[-\d.]+", p.attrib["d"])[1::2]]
+        for p in root.iter("{http://www.w3.org/2000/svg}path")
+        if "clip-path" in p.attrib and p.attrib["d"].count("L") == 2
+    ]
+    assert len(curves) == 4
+    for ys in curves[:2]:
+        assert ys == sorted(ys)
+    for ys in curves[2:]:
+        assert ys == sorted(ys, reverse=True)
+
+
+def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+    training.write_atomic(target, b"new")
+    assert target.read_bytes() == b"new"
+    assert os.listdir(tmp_path) == ["f.txt"]
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_check_writable_creates_the_directory(tmp_path: Path) -> None:
+    out_dir = tmp_path / "a" / "b"
+    training.check_writable(out_dir)
+    assert out_dir.is_dir()
+    assert os.listdir(out_dir) == []  # the probe file is gone
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"hidden": ()}, "hidden layer sizes"),
+        ({"loss": "cross_entropy", "output_activation": "sigmoid"}, "needs a softmax output"),
+        ({"samples": 2}, "samples must be >= 4"),
+        ({"activation": "swish"}, "unknown activation 'swish': choose one of sigmoid"),
+    ],
+)
+def test_config_validation(change: dict[str, object], message: str) -> None:
+    config = training.TrainConfig(**change)  # type: ignore[arg-type]
+    with pytest.raises(training.TrainError, match=message):
+        config.validate()
+
+
+def test_output_layer_follows_the_loss() -> None:
+    assert training.TrainConfig().output() == "sigmoid"
+    assert training.TrainConfig(activation="tanh").output() == "tanh"
+    assert training.TrainConfig(loss="cross_entropy").output() == "softmax"
+    assert training.TrainConfig(activation="relu", loss="binary_cross_entropy").output() == (
+        "sigmoid"
+    )
