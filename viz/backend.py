@@ -15,8 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-#: Output formats ``render`` accepts: the ones both renderers write, plus the DOT source.
-FORMATS = ("svg", "png", "pdf", "dot")
+#: Output formats ``render`` accepts: those both renderers write (graphviz-pure has no PDF),
+#: and the DOT source itself.
+FORMATS = ("svg", "png", "dot")
 
 INSTALL_HINT = (
     "install a Graphviz renderer: `pip install 'chainrule[viz]'` (or just "
@@ -76,7 +77,7 @@ def check_format(format: str) -> str:
 
 
 def run_renderer(source: str, format: str) -> bytes:
-    """Lay out DOT ``source`` and return the output in ``format`` (svg, png or pdf)."""
+    """Lay out DOT ``source`` and return the output in ``format`` (svg or png)."""
     check_format(format)
     exe = find_renderer()
     if exe is None:

@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m viz",
         description="Draw the computation graph of a small network after one forward and one "
         "backward pass (squared error against a random target), with every value's data and "
-        "grad, as an SVG (or PNG, PDF, DOT) file.",
+        "grad, as an SVG (or PNG, or DOT) file.",
         epilog="examples: python -m viz --shade --out graph.svg ; "
         "python -m viz --arch 2,3,1 --collapse --out network.svg",
     )

@@ -54,7 +54,7 @@ def to_svg(graph: Value | Any, **options: Any) -> str:
 def render(
     graph: Value | Any, path: str | os.PathLike[str], format: str = "svg", **options: Any
 ) -> Path:
-    """Write ``graph`` to ``path`` in ``format`` (svg, png, pdf, or dot for the DOT source).
+    """Write ``graph`` to ``path`` in ``format`` (svg, png, or dot for the DOT source).
 
     A Value is drawn first with ``draw(graph, **options)``. The file is replaced atomically.
     With no renderer installed, the DOT source is written next to ``path`` (same name, suffix

@@ -1,0 +1,157 @@
+"""``python -m viz`` end to end: the pictures it writes, and one-line errors for bad input."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import viz
+from tests.test_viz_support import only_these, pure_only, svg_nodes
+from viz import cli
+
+# The folder holding the viz package under test, so that a child Python imports the same code.
+SOURCE_ROOT = str(Path(viz.__file__).resolve().parent.parent)
+
+
+def run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m viz ARGS`` in a child process."""
+    env = {**os.environ, "PYTHONPATH": SOURCE_ROOT}
+    return subprocess.run(
+        [sys.executable, "-m", "viz", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def test_default_draws_a_neuron_with_its_gradients(tmp_path: Path) -> None:
+    done = run_module("--out", "n.svg", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "wrote n.svg\n"
+    nodes = svg_nodes((tmp_path / "n.svg").read_bytes())
+    texts = [n.texts for n in nodes.values()]
+    # One neuron of layer 1 with two inputs: w_00, w_01, b_0, z_0, a_0, and the cost C.
+    for head in (["w", "0,0", "(1)"], ["w", "0,1", "(1)"], ["b", "0", "(1)"]):
+        assert any(t[:3] == head for t in texts), head
+    assert any(t[:3] == ["z", "0", "(1)"] for t in texts)
+    assert any(t[:3] == ["a", "0", "(1)"] for t in texts)
+    cost = next(t for t in texts if t[0] == "C")
+    # After backward, ∂C/∂C = 1.
+    assert cost[2] == "grad 1"
+    # And the gradients reached the weights: not all zero.
+    grads = [float(t[-1].removeprefix("grad ")) for t in texts if t[0] == "w"]
+    assert len(grads) == 2
+    assert any(g != 0.0 for g in grads)
+
+
+def test_help_explains_every_option(tmp_path: Path) -> None:
+    done = run_module("--help", cwd=tmp_path)
+    assert done.returncode == 0
+    for option in ("--arch", "--out", "--collapse", "--shade", "--digits", "--seed", "2,3,1"):
+        assert option in done.stdout
+
+
+def test_collapsed_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pure_only(monkeypatch, tmp_path)
+    out = tmp_path / "net.svg"
+    assert cli.main(["--arch", "2,3,1", "--collapse", "--out", str(out)]) == 0
+    nodes = svg_nodes(out.read_bytes())
+    assert len(nodes) == 2 + 3 + 1
+
+
+def test_default_output_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pure_only(monkeypatch, tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["--collapse"]) == 0
+    assert cli.main([]) == 0
+    assert (tmp_path / "out" / "network.svg").is_file()
+    assert (tmp_path / "out" / "graph.svg").is_file()
+
+
+def test_digits_seed_shade_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pure_only(monkeypatch, tmp_path)
+    paths = [tmp_path / f"{i}.svg" for i in range(3)]
+    assert cli.main(["--arch", "2,2,1", "--digits", "2", "--out", str(paths[0])]) == 0
+    numbers = [
+        t.split(" ", 1)[1]
+        for n in svg_nodes(paths[0].read_bytes()).values()
+        for t in n.texts
+        if t.startswith(("data ", "grad "))
+    ]
+    assert numbers
+    for text in numbers:
+        # At most 2 significant digits: strip sign, exponent, leading zeros and the point.
+        mantissa = re.sub(r"e[-+]\d+$", "", text.lstrip("-")).replace(".", "").lstrip("0")
+        assert len(mantissa) <= 2, text
+    # The same seed gives the same picture; another seed, other weights.
+    assert cli.main(["--arch", "2,2,1", "--digits", "2", "--out", str(paths[1])]) == 0
+    assert paths[1].read_bytes() == paths[0].read_bytes()
+    args = ["--arch", "2,2,1", "--digits", "2", "--seed", "7", "--out", str(paths[2])]
+    assert cli.main(args) == 0
+    assert paths[2].read_bytes() != paths[0].read_bytes()
+    # --shade fills records; --cluster boxes the neurons.
+    assert cli.main(["--shade", "--cluster", "--out", str(tmp_path / "s.dot")]) == 0
+    source = (tmp_path / "s.dot").read_text()
+    assert "BGCOLOR=" in source
+    assert "subgraph cluster_layer1_neuron0 {" in source
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["--arch", "2,x,1"], 2, "--arch '2,x,1' is not a list of layer sizes"),
+        (["--arch", "3"], 2, "--arch '3' is not a list of layer sizes"),
+        (["--arch", "2,0"], 2, "--arch '2,0' is not a list of layer sizes"),
+        (["--digits", "0"], 2, "--digits 0 is out of range"),
+        (["--digits", "many"], 2, "argument --digits: invalid int value: 'many'"),
+        (["--out", "picture.gif"], 2, "cannot tell the format from the suffix '.gif'"),
+        (["--rankdir", "XY"], 2, "argument --rankdir: invalid choice: 'XY'"),
+        (["--out", "blocker/g.svg"], 1, "cannot write blocker/g.svg"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr(
+    tmp_path: Path, args: list[str], status: int, message: str
+) -> None:
+    (tmp_path / "blocker").write_text("a file where a folder is needed")
+    done = run_module(*args, cwd=tmp_path)
+    assert done.returncode == status
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("viz: error: ")
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_missing_renderer_is_one_line_and_leaves_the_dot_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    only_these(monkeypatch, tmp_path / "empty")
+    out = tmp_path / "g.svg"
+    assert cli.main(["--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("viz: error: cannot render")
+    assert "pip install 'chainrule[viz]'" in err
+    assert (tmp_path / "g.dot").read_text().startswith("digraph {")
+    assert not out.exists()
+
+
+def test_the_parts_are_reusable_by_another_parser(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # What `chainrule graph` does: its own parser, our options and our run().
+    pure_only(monkeypatch, tmp_path)
+    parser = argparse.ArgumentParser(prog="chainrule graph")
+    cli.add_arguments(parser)
+    args = parser.parse_args(["--arch", "3,2", "--collapse", "--out", str(tmp_path / "n.svg")])
+    assert cli.run(args) == 0
+    assert len(svg_nodes((tmp_path / "n.svg").read_bytes())) == 5
