@@ -7,7 +7,9 @@ N004.E, N002.m) are those of the notes (NOTATION.md).
 
 Logarithms of outputs that saturated to exactly 0.0 or 1.0 are taken from the logits when the
 output was made by ``sigmoid`` or by ``softmax`` (so both the loss and its gradient stay exact
-and finite); only for outputs of any other origin is the argument of the log clipped.
+and finite); only for outputs of any other origin is the argument of the log clipped. The
+origin is read from the graph: under ``no_grad`` no graph is recorded, so there the
+cross-entropies see bare numbers and clip (values are then less accurate near saturation).
 """
 
 from __future__ import annotations

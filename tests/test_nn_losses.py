@@ -1,0 +1,405 @@
+"""Tests of ``nn.losses``: each cost of the notes against its formula in plain floats, and its
+gradient against the closed form the notes derive (or central differences).
+
+Formula ids (NOTATION.md): N000.19, N000.4, N001.C, N001.dC, N003.L, N003.w3, N004.E, N004.dE,
+N004.CE, N004.softmax, N002.m.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from autograd import Value, central_difference, grad
+from nn import (
+    LOSSES,
+    MLP,
+    binary_cross_entropy,
+    cross_entropy,
+    mean,
+    mean_squared_error,
+    softmax,
+    squared_error,
+)
+from nn.losses import LOG_FLOOR
+from tests.strategies import Problem, problems, reals, relu_margin
+
+#: Pairs (a, y) of equal length 1..6 with entries in [-5, 5].
+pairs = st.integers(1, 6).flatmap(
+    lambda n: st.tuples(
+        st.lists(reals(-5.0, 5.0), min_size=n, max_size=n),
+        st.lists(reals(-5.0, 5.0), min_size=n, max_size=n),
+    )
+)
+
+
+def leaves(xs: Sequence[float]) -> list[Value]:
+    return [Value(x) for x in xs]
+
+
+def float_sigmoid(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+
+
+def float_softmax(z: Sequence[float]) -> list[float]:
+    m = max(z)
+    es = [math.exp(v - m) for v in z]
+    s = math.fsum(es)
+    return [e / s for e in es]
+
+
+def stable_softplus(z: float) -> float:
+    """ln(1 + e^z) with log1p: an oracle independent of the engine's Value-op softplus."""
+    return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
+
+
+# -- squared errors -------------------------------------------------------------------------
+
+
+@given(pairs)
+def test_squared_error_N000_19_and_its_gradient_N000_4(ay: tuple[list[float], list[float]]) -> None:
+    """N000.19: C = Σ_j (a_j − y_j)²; N000.4: ∂C/∂a_j = 2(a_j − y_j)."""
+    a_f, y = ay
+    a = leaves(a_f)
+    C = squared_error(a, y)
+    # The same differences and squares summed exactly (fsum) on both sides: equal up to one
+    # rounding of each square, hence 1e-14 relative.
+    assert math.isclose(
+        C.data, math.fsum((p - q) ** 2 for p, q in zip(a_f, y, strict=True)), rel_tol=1e-14
+    )
+    C.backward()
+    for v, p, q in zip(a, a_f, y, strict=True):
+        assert math.isclose(v.grad, 2.0 * (p - q), rel_tol=1e-15, abs_tol=1e-300)
+
+
+@given(pairs)
+def test_mean_squared_error_N001_C_and_its_gradient_N001_dC(
+    ay: tuple[list[float], list[float]],
+) -> None:
+    """N001.C: C = (1/n_L) Σ_j (a_j − y_j)²; N001.dC: ∂C/∂a_j = (2/n_L)(a_j − y_j)."""
+    a_f, y = ay
+    n = len(a_f)
+    a = leaves(a_f)
+    C = mean_squared_error(a, y)
+    # One more rounding than squared_error (the division by n_L): 1e-14 relative.
+    expected = math.fsum((p - q) ** 2 for p, q in zip(a_f, y, strict=True)) / n
+    assert math.isclose(C.data, expected, rel_tol=1e-14)
+    C.backward()
+    for v, p, q in zip(a, a_f, y, strict=True):
+        # (1/n)·2(a − y) against 2(a − y)/n: two roundings apart.
+        assert math.isclose(v.grad, 2.0 / n * (p - q), rel_tol=1e-14, abs_tol=1e-300)
+
+
+def test_single_output_and_float_target_are_accepted() -> None:
+    """n_L = 1: one Value and one float, as micrograd-style single outputs give."""
+    a = Value(0.75)
+    C = squared_error(a, 1.0)
+    assert C.data == 0.0625  # (0.75 − 1)² is exact in binary
+    assert mean_squared_error(a, [1.0]).data == 0.0625
+
+
+# -- binary cross-entropy -------------------------------------------------------------------
+
+bce_targets = st.one_of(st.sampled_from([0.0, 1.0]), reals(0.0, 1.0))
+
+
+@given(st.lists(st.tuples(reals(-8.0, 8.0), bce_targets), min_size=1, max_size=5))
+def test_binary_cross_entropy_N003_L_of_sigmoid_outputs_and_delta_N003_w3(
+    zy: list[tuple[float, float]],
+) -> None:
+    """N003.L: L = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]; N003.w3: ∂L/∂z_j = a_j − y_j."""
+    zs = [Value(z) for z, _ in zy]
+    y = [t for _, t in zy]
+    a = [z.sigmoid() for z in zs]
+    L = binary_cross_entropy(a, y)
+    a_f = [float_sigmoid(z) for z, _ in zy]
+    expected = -math.fsum(
+        t * math.log(p) + (1.0 - t) * math.log(1.0 - p) for p, t in zip(a_f, y, strict=True)
+    )
+    # The float formula computes 1 − a with a cancellation: for |z| <= 8, 1 − a >= 3e-4, so
+    # its relative error is <= 1e-16/3e-4 ≈ 4e-13, and ln passes it on as an absolute error.
+    assert math.isclose(L.data, expected, rel_tol=1e-11, abs_tol=1e-11)
+    L.backward()
+    for z, p, t in zip(zs, a_f, y, strict=True):
+        # The engine's softplus route gives σ(z) as 1 − e^−z/(1 + e^−z): a few roundings.
+        assert math.isclose(z.grad, p - t, rel_tol=1e-12, abs_tol=1e-14)
+
+
+@given(st.lists(st.tuples(reals(0.01, 0.99), bce_targets), min_size=1, max_size=5))
+def test_binary_cross_entropy_N003_L_of_any_probability(ay: list[tuple[float, float]]) -> None:
+    """Outputs not made by sigmoid: the formula itself, ∂L/∂a_j = −y_j/a_j + (1 − y_j)/(1 − a_j)."""
+    a = [Value(p) for p, _ in ay]
+    y = [t for _, t in ay]
+    L = binary_cross_entropy(a, y)
+    expected = -math.fsum(t * math.log(p) + (1.0 - t) * math.log(1.0 - p) for p, t in ay)
+    # Same logs of the same numbers, summed in another grouping: 1e-13 relative.
+    assert math.isclose(L.data, expected, rel_tol=1e-13, abs_tol=1e-15)
+    L.backward()
+    for v, (p, t) in zip(a, ay, strict=True):
+        assert math.isclose(v.grad, -t / p + (1.0 - t) / (1.0 - p), rel_tol=1e-13, abs_tol=1e-15)
+
+
+@pytest.mark.parametrize("z", [40.0, 800.0, -800.0, -40.0, 36.8, 0.0])
+@pytest.mark.parametrize("y", [0.0, 1.0, 0.3])
+def test_binary_cross_entropy_of_a_saturated_sigmoid_is_finite(z: float, y: float) -> None:
+    """σ(40) and σ(800) round to 1.0, σ(−800) to 0.0: the loss and ∂L/∂z = a − y stay exact."""
+    zv = Value(z)
+    a = zv.sigmoid()
+    if z >= 40.0 or z <= -800.0:
+        assert a.data in (0.0, 1.0)  # saturated: ln a or ln(1 − a) would be −inf
+    L = binary_cross_entropy(a, y)
+    # L = y·softplus(−z) + (1 − y)·softplus(z) = softplus(z) − y z, by a log1p oracle.
+    expected = stable_softplus(z) - y * z
+    assert math.isfinite(L.data)
+    assert math.isclose(L.data, expected, rel_tol=1e-14, abs_tol=1e-15)
+    L.backward()
+    # σ(z) − y written as (1 − y)σ(z) − yσ(−z), which has no cancellation. The engine adds
+    # terms of size <= 1 (1, −e^−z/(1 + e^−z), −y), so its error is a few ulp(1) ≈ 2.2e-16.
+    expected_grad = (1.0 - y) * float_sigmoid(z) - y * float_sigmoid(-z)
+    assert math.isclose(zv.grad, expected_grad, rel_tol=1e-14, abs_tol=5e-16)
+
+
+@pytest.mark.parametrize(("p", "y"), [(0.0, 1.0), (1.0, 0.0), (0.0, 0.5), (1.0, 0.5)])
+def test_binary_cross_entropy_of_a_clipped_output_is_finite(p: float, y: float) -> None:
+    """An output of unknown origin at exactly 0 or 1 is clipped to LOG_FLOOR inside the log."""
+    a = Value(p)
+    L = binary_cross_entropy(a, y)
+    L.backward()
+    # The term whose log sees 0 is −w·ln(LOG_FLOOR), w = y or 1 − y; the other is w'·ln 1 = 0.
+    weight = y if p == 0.0 else 1.0 - y
+    assert math.isclose(L.data, -weight * math.log(LOG_FLOOR), rel_tol=1e-12)
+    assert math.isfinite(a.grad)
+    assert abs(a.grad) <= 1.0 / LOG_FLOOR + 1.0
+
+
+# -- cross-entropy and softmax --------------------------------------------------------------
+
+
+@given(
+    st.integers(1, 6).flatmap(
+        lambda n: st.tuples(
+            st.lists(reals(0.05, 1.0), min_size=n, max_size=n),
+            st.lists(reals(0.0, 1.0), min_size=n, max_size=n),
+        )
+    )
+)
+def test_cross_entropy_N004_E_and_its_gradient_N004_dE(ay: tuple[list[float], list[float]]) -> None:
+    """N004.E: E = −Σ_j y_j ln a_j; N004.dE: ∂E/∂a_j = −y_j / a_j (outputs not from softmax)."""
+    a_f, y = ay
+    a = leaves(a_f)
+    E = cross_entropy(a, y)
+    expected = -math.fsum(t * math.log(p) for p, t in zip(a_f, y, strict=True))
+    # Same products of the same logs, summed in another order: 1e-13 relative.
+    assert math.isclose(E.data, expected, rel_tol=1e-13, abs_tol=1e-15)
+    E.backward()
+    for v, p, t in zip(a, a_f, y, strict=True):
+        assert math.isclose(v.grad, -t / p, rel_tol=1e-14, abs_tol=1e-300)
+
+
+@given(st.integers(1, 6).flatmap(lambda n: st.tuples(
+    st.lists(reals(-5.0, 5.0), min_size=n, max_size=n), st.integers(0, n - 1))))  # fmt: skip
+def test_cross_entropy_of_softmax_N004_CE(zc: tuple[list[float], int]) -> None:
+    """N004.CE: softmax output, one-hot y: E = −ln a_c and ∂E/∂z_i = a_i − y_i."""
+    z_f, c = zc
+    zs = leaves(z_f)
+    y = [1.0 if i == c else 0.0 for i in range(len(z_f))]
+    E = cross_entropy(softmax(zs), y)
+    a_f = float_softmax(z_f)
+    # −ln of a softmax entry in floats: a few roundings of numbers of order 1 to 1e-5.
+    assert math.isclose(E.data, -math.log(a_f[c]), rel_tol=1e-13, abs_tol=1e-14)
+    E.backward()
+    for v, p, t in zip(zs, a_f, y, strict=True):
+        assert math.isclose(v.grad, p - t, rel_tol=1e-12, abs_tol=1e-14)
+
+
+def test_cross_entropy_of_a_saturated_softmax_is_finite() -> None:
+    """a = softmax(1000, 0) = (1.0, 0.0) exactly; E for class 1 is 1000, ∂E/∂z = a − y = (1, −1)."""
+    zs = [Value(1000.0), Value(0.0)]
+    a = softmax(zs)
+    assert a[1].data == 0.0  # e^−1000 underflows: ln a_1 would be −inf
+    E = cross_entropy(a, [0.0, 1.0])
+    # log-sum-exp oracle: ln(e^1000 + e^0) − 0 = 1000 + ln(1 + e^−1000) = 1000 in floats.
+    assert E.data == 1000.0 + math.log1p(math.exp(-1000.0))
+    E.backward()
+    assert zs[0].grad == 1.0  # a_0 − y_0 = 1 − 0, exact in floats here
+    assert zs[1].grad == -1.0
+
+
+def test_cross_entropy_of_an_mlp_softmax_output_uses_its_logits() -> None:
+    """An MLP's softmax output layer (labelled a_{j}^(L)) is recognised: finite when saturated."""
+    model = MLP(2, [3], activation="linear", output_activation="softmax", seed=0)
+    for k in range(2):
+        model.w(1, 0, k).data = 400.0  # z_0 = 400(x_0 + x_1), far above the others
+    trace = model.forward_trace([1.0, 1.0])
+    zs, a = trace[1]
+    assert a[2].label == "a_{2}^(1)"
+    assert min(v.data for v in a) == 0.0
+    y = [0.0, 0.0, 1.0]
+    E = cross_entropy(a, y)
+    a_f = float_softmax([z.data for z in zs])
+    m = max(z.data for z in zs)
+    lse = m + math.log(math.fsum(math.exp(z.data - m) for z in zs))
+    assert math.isclose(E.data, lse - zs[2].data, rel_tol=1e-14)
+    dz = grad(E, zs)
+    for g, p, t in zip(dz, a_f, y, strict=True):
+        assert math.isclose(g, p - t, rel_tol=1e-12, abs_tol=1e-14)
+
+
+def test_cross_entropy_of_zero_probability_output_is_finite() -> None:
+    """A leaf a_j = 0.0 with y_j > 0: clipped to LOG_FLOOR; a term with y_j = 0 is left out."""
+    a = [Value(0.0), Value(1.0)]
+    E = cross_entropy(a, [1.0, 0.0])
+    E.backward()
+    assert math.isclose(E.data, -math.log(LOG_FLOOR), rel_tol=1e-12)
+    assert math.isfinite(a[0].grad)
+    assert a[1].grad == 0.0  # y_1 = 0: its term is 0 · ln a_1, absent
+    all_zero = cross_entropy([Value(0.0), Value(0.5)], [0.0, 0.0])
+    assert all_zero.data == 0.0
+
+
+@given(st.lists(reals(-30.0, 30.0), min_size=1, max_size=6))
+def test_softmax_values_and_jacobian_N004_softmax(z_f: list[float]) -> None:
+    """a_j = e^z_j / Σ_k e^z_k and N004.softmax: ∂a_j/∂z_i = a_j(δ_ij − a_i), a full Jacobian."""
+    zs = leaves(z_f)
+    a = softmax(zs)
+    a_f = float_softmax(z_f)
+    assert all(
+        math.isclose(v.data, p, rel_tol=1e-14, abs_tol=1e-300) for v, p in zip(a, a_f, strict=True)
+    )
+    for j, aj in enumerate(a):
+        row = grad(aj, zs)
+        for i, g in enumerate(row):
+            expected = a_f[j] * ((1.0 if i == j else 0.0) - a_f[i])
+            # Through exp, the sum and the division: a few roundings of terms of size <= 1.
+            assert math.isclose(g, expected, rel_tol=1e-12, abs_tol=1e-15)
+
+
+def test_softmax_is_stable_for_large_inputs() -> None:
+    """e^1000 overflows, e^(1000 − max z) does not."""
+    a = softmax([Value(1000.0), Value(999.0)])
+    expected = float_softmax([1.0, 0.0])  # softmax does not change when all z move together
+    assert [v.data for v in a] == expected
+
+
+# -- the batch cost -------------------------------------------------------------------------
+
+
+def _batch_cost(problem: Problem) -> Value:
+    loss = LOSSES[problem.loss]
+    return mean(
+        [loss(problem.model.forward(x), y) for x, y in zip(problem.xs, problem.ys, strict=True)]
+    )
+
+
+@given(problem=problems(), data=st.data())
+def test_batch_cost_N002_m_gradient_is_the_mean_and_matches_central_differences(
+    problem: Problem, data: st.DataObject
+) -> None:
+    """N002.m: C = (1/m) Σ_i C_i; ∂C/∂θ is the mean of the ∂C_i/∂θ, and C's central difference."""
+    assume(relu_margin(problem.model, problem.xs) > 1e-3)  # central differences need no kink
+    params = problem.model.parameters()
+    C = _batch_cost(problem)
+    m = len(problem.xs)
+    loss = LOSSES[problem.loss]
+    expected_value = math.fsum(
+        loss(problem.model.forward(x), y).data for x, y in zip(problem.xs, problem.ys, strict=True)
+    )
+    assert math.isclose(C.data, expected_value / m, rel_tol=1e-13, abs_tol=1e-300)
+    batch = grad(C, params)
+    each = [
+        grad(loss(problem.model.forward(x), y), params)
+        for x, y in zip(problem.xs, problem.ys, strict=True)
+    ]
+    for i, g in enumerate(batch):
+        # The mean of the per-example gradients, summed in another order. A gradient is a sum
+        # of contributions of order 1 (weights, inputs <= 2) that may cancel, and rounding
+        # errors of ~1e-16 per contribution do not cancel with them: so the bound is absolute,
+        # 1e-12 on the scale of the largest per-example gradient (or of 1).
+        terms = [e[i] for e in each]
+        scale = max(1.0, *(abs(t) for t in terms))
+        assert abs(g - math.fsum(terms) / m) <= 1e-12 * scale
+
+    # Central differences of the batch cost for a few parameters (all would be slow).
+    picked = data.draw(st.lists(st.integers(0, len(params) - 1), min_size=1, max_size=4))
+
+    def cost_at(theta: float, p: Value) -> float:
+        # With the graph recorded, as for the gradient: under no_grad an output carries no
+        # trace of the sigmoid or softmax that made it, and the cross-entropies fall back to
+        # the log of the output itself, which is less accurate near saturation.
+        old = p.data
+        p.data = theta
+        try:
+            return _batch_cost(problem).data
+        finally:
+            p.data = old
+
+    for i in picked:
+        p = params[i]
+        numeric = central_difference(lambda t, p=p: cost_at(t, p), p.data)
+        # Step h = 1e-6·max(1, |θ|): truncation ~h²·C''' and rounding ~1e-16·|C|/h; with
+        # weights and inputs of order 1 both stay below ~1e-6 of the size of C.
+        assert math.isclose(batch[i], numeric, rel_tol=1e-5, abs_tol=1e-6 * (1.0 + abs(C.data)))
+
+
+def test_mean_N002_m_of_plain_values() -> None:
+    """(1/m) Σ_i C_i, and each C_i receives ∂C/∂C_i = 1/m."""
+    costs = [Value(1.0), Value(2.0), Value(4.5)]
+    C = mean(costs)
+    assert C.data == 2.5  # 7.5 / 3 is exact
+    C.backward()
+    assert all(math.isclose(c.grad, 1.0 / 3.0, rel_tol=1e-15) for c in costs)
+    with pytest.raises(ValueError, match="at least one cost"):
+        mean([])
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+def test_losses_dict_names_the_four_costs() -> None:
+    expected = {
+        "squared_error": squared_error,
+        "mean_squared_error": mean_squared_error,
+        "binary_cross_entropy": binary_cross_entropy,
+        "cross_entropy": cross_entropy,
+    }
+    assert expected == LOSSES
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_lengths_must_match(name: str) -> None:
+    """A ValueError naming both lengths, for every loss."""
+    a = [Value(0.2), Value(0.3)]
+    with pytest.raises(ValueError, match=f"{name}: the output has 2 values but .* y has 3"):
+        LOSSES[name](a, [0.0, 1.0, 0.0])
+    with pytest.raises(ValueError, match="has 1"):
+        LOSSES[name](a, 1.0)
+
+
+@pytest.mark.parametrize("name", sorted(LOSSES))
+def test_bad_targets_are_refused(name: str) -> None:
+    a = [Value(0.2), Value(0.3)]
+    with pytest.raises(ValueError, match=r"y\[1\] must be finite, got nan"):
+        LOSSES[name](a, [0.0, math.nan])
+    with pytest.raises(TypeError, match=r"y\[0\] must be a real number"):
+        LOSSES[name](a, ["0", 1.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"a\[1\] must be a Value"):
+        LOSSES[name]([Value(0.2), 0.3], [0.0, 1.0])  # type: ignore[list-item]
+
+
+def test_cross_entropies_refuse_values_outside_their_domain() -> None:
+    with pytest.raises(
+        ValueError, match=r"binary_cross_entropy: target y\[0\] must be in \[0, 1\]"
+    ):
+        binary_cross_entropy(Value(0.5), 1.5)
+    with pytest.raises(ValueError, match=r"output a\[0\] must be in \[0, 1\].*got 1.5"):
+        binary_cross_entropy(Value(1.5), 1.0)
+    with pytest.raises(ValueError, match=r"cross_entropy: output a\[1\] must be >= 0"):
+        cross_entropy([Value(0.5), Value(-0.5)], [0.0, 1.0])
+    with pytest.raises(ValueError, match=r"cross_entropy: target y\[0\] must be >= 0"):
+        cross_entropy([Value(0.5), Value(0.5)], [-1.0, 1.0])
+    with pytest.raises(ValueError, match="empty"):
+        softmax([])
