@@ -113,11 +113,6 @@ def _fail(path: str, what: str) -> NoReturn:
     raise ValueError(f"{path}: {what}")
 
 
-def _refuse_constant(name: str) -> NoReturn:
-    # json accepts NaN, Infinity and -Infinity by default; a weight must be a finite number.
-    raise ValueError(f"non-finite number {name} (weights must be finite)")
-
-
 def _number(path: str, value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(path, f"{where} must be a number, got {type(value).__name__} {value!r}")
@@ -141,7 +136,9 @@ def read(path: str | os.PathLike[str]) -> Checkpoint:
     with open(name, "rb") as f:
         raw = f.read()
     try:
-        data = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+        # NaN and Infinity (which json accepts) become floats here, so that the checks below
+        # can say which weight is not finite.
+        data = json.loads(raw.decode("utf-8"), parse_constant=float)
     except UnicodeDecodeError as e:
         _fail(name, f"not a chainrule model file: not UTF-8 text ({e})")
     except ValueError as e:  # json.JSONDecodeError is a ValueError
