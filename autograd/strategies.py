@@ -365,6 +365,12 @@ def _expressions(
 ) -> Expression:
     n = draw(st.integers(1, max_inputs))
     xs = tuple(draw(inputs) for _ in range(n))
+    for x in xs:
+        if not (math.isfinite(x) and abs(x) <= MAX_MAGNITUDE):
+            raise ValueError(
+                f"expressions: the inputs strategy drew {x!r}; inputs must be finite and "
+                f"within ±{MAX_MAGNITUDE:g}"
+            )
     vals = list(xs)
     grads = [tuple(1.0 if i == k else 0.0 for i in range(n)) for k in range(n)]
     steps: list[Step] = []
@@ -398,9 +404,11 @@ def _expressions(
         step = Step(op, args, consts)
         result = _evaluate(step, vals, grads, xs)
         if result is None:
+            # tanh of an in-bounds slot is in bounds too: |tanh| <= 1 and sech² <= 1.
             step = Step("tanh", (last,))
             result = _evaluate(step, vals, grads, xs)
-            assert result is not None  # tanh shrinks values and slopes: always within bounds
+            if result is None:  # pragma: no cover - would be a bug of this module
+                raise RuntimeError(f"expressions: no safe step after {steps!r}")
         steps.append(step)
         vals.append(result[0])
         grads.append(result[1])
@@ -422,7 +430,7 @@ def expressions(
     ``gradcheck(expr, expr.inputs)`` holds with its default tolerances. Nothing is rejected
     while drawing; narrow the domain further with ``assume`` on ``expr.value`` or
     ``expr.inputs`` if your own function needs it. ``inputs`` draws each input (default
-    ``reals(-2, 2)``); keep it within ±MAX_MAGNITUDE.
+    ``reals(-2, 2)``); it must draw finite numbers within ±MAX_MAGNITUDE (ValueError otherwise).
     """
     if not 1 <= max_inputs <= 8:
         raise ValueError(f"expressions: max_inputs must be within 1..8, got {max_inputs!r}")

@@ -155,6 +155,17 @@ def test_expressions_refuses_bad_sizes() -> None:
         expressions(max_steps=51)
 
 
+def test_expressions_refuses_inputs_out_of_range() -> None:
+    """An inputs strategy drawing beyond ±MAX_MAGNITUDE is reported, naming the value."""
+
+    @given(expressions(inputs=st.just(1e3)))
+    def use(expr: Expression) -> None:
+        pass  # never reached: drawing fails
+
+    with pytest.raises(ValueError, match=r"the inputs strategy drew 1000\.0; inputs must be"):
+        use()
+
+
 def test_import_without_hypothesis_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
     """With Hypothesis missing, importing the module raises ImportError naming the fix."""
     monkeypatch.setitem(sys.modules, "hypothesis", None)  # makes `import hypothesis` fail
