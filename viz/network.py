@@ -26,7 +26,6 @@ from viz.graph import (
     relative_sizes,
     shade_colour,
     sub,
-    sup,
 )
 
 #: Edge colours: light grey for |∂C/∂w| = 0, up to dark blue for the largest.
@@ -143,17 +142,14 @@ def draw_network(
     fills = iter(fill)
 
     compact = any(n > label_limit for n in sizes)
-    columns = [f"layer 0: input x ({sizes[0]})"]
+    columns = [f"layer 0: x ({sizes[0]})"]
     for l, layer in enumerate(layers, start=1):  # noqa: E741
         act = _activation(layer)
         columns.append(f"layer {l}: {sizes[l]}{' ' + act if act else ''}")
-    lines = [escape_html("  →  ".join(columns))]
+    lines = [escape_html(" → ".join(columns))]
     if w_top > 0.0:
-        lines.append(
-            f"edge k → j: the weight w{sub('jk')}{sup('(l)')}; width and colour ∝ |∂C/∂w| "
-            f"(largest {num(w_top)})"
-        )
-        lines.append(f"neuron fill ∝ |∂C/∂b| = |δ| (largest {num(b_top)})")
+        lines.append(f"edge k → j: width, colour ∝ |∂C/∂w| (max {num(w_top)})")
+        lines.append(f"neuron fill ∝ |∂C/∂b| = |δ| (max {num(b_top)})")
     else:
         lines.append("every ∂C/∂w is 0: call backward() on the cost to see the gradients")
     g = Digraph(
@@ -168,6 +164,8 @@ def draw_network(
             "fontname": FONT,
             "fontsize": "11",
             "labelloc": "t",
+            # Room around the legend, for viewers whose fallback font is wider than Helvetica.
+            "pad": "0.3",
             "label": f"<{'<BR/>'.join(lines)}>",
         },
         node_attr={"fontname": FONT, "fontsize": "11", "shape": "circle", "fixedsize": "true"},
