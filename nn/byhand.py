@@ -311,7 +311,12 @@ def softmax_jacobian(a: Sequence[float]) -> Matrix:
     Row i holds the derivatives with respect to z_i, as note 004 lays the matrix out.
     """
     n = len(a)
-    return [[a[j] * ((1.0 if i == j else 0.0) - a[i]) for j in range(n)] for i in range(n)]
+    J = [[-a[j] * a[i] for j in range(n)] for i in range(n)]
+    for i in range(n):
+        # a_i(1 − a_i), with 1 − a_i written as Σ_(k≠i) a_k (the a's sum to 1): where one a_i
+        # is close to 1, 1 − a_i cancels and keeps none of the digits of the small a_k's.
+        J[i][i] = a[i] * math.fsum(a[k] for k in range(n) if k != i)
+    return J
 
 
 def softmax_backward(a: Sequence[float], dC_da: Sequence[float]) -> Vector:
