@@ -1,0 +1,187 @@
+"""What the tests of the notes' formulas share: the engine's gradients and how we compare.
+
+Every test of ``nn/byhand.py`` compares a formula computed by hand, with plain floats, against
+the gradient the ``Value`` engine back-propagates through the same network (an ``nn.MLP``, its
+losses from ``nn.losses``): the engine is the oracle. The tests of this file check the
+comparison itself.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from typing import TypeAlias
+
+import pytest
+
+from autograd import Value, grad
+from nn import byhand
+from nn.losses import LOSSES, mean
+from nn.module import MLP
+
+#: Agreement we require between a formula by hand and the engine, as a norm-wise relative error
+#: (``rel_err``). Both compute the same sums and products of the same floats, in different
+#: orders and groupings; each rounding costs at most 1.1e-16 relative to the terms involved,
+#: and a gradient of these small networks (4 layers of 6 at most, moderate weights) passes
+#: through a few dozen of them, so 1e-12 leaves a margin of ~100x while any wrong factor,
+#: index or missing term shows as an error of order 1.
+TOL = 1e-12
+
+#: A scale below which everything is zero: keeps rel_err defined when every gradient is 0.0.
+TINY = sys.float_info.min
+
+#: Nested lists of floats (a vector, a matrix, a network's dW).
+Nested: TypeAlias = float | Sequence["Nested"]
+
+
+def flat(x: Nested) -> list[float]:
+    """Every float of a nested list, in order."""
+    if isinstance(x, (int, float)):
+        return [float(x)]
+    return [v for item in x for v in flat(item)]
+
+
+def rel_err(hand: Nested, engine: Nested, floor: float = TINY) -> float:
+    """max_i |hand_i − engine_i| / max(max_i |engine_i|, floor): the norm-wise relative error.
+
+    Norm-wise, because entry-wise relative error is unbounded where a sum cancels: a
+    δ_k^(l) = σ'(z_k) Σ_j w_jk δ_j whose terms of size 0.1 cancel to 1e-17 is, in either order
+    of summation, only known to about 1e-17 (the rounding of the terms), so two correct
+    computations may differ by 100% of it. Measured against the largest gradient, both are
+    right to within rounding, and a wrong formula still shows as an error of order 1.
+    ``floor`` is for the rare test where every entry may cancel at once (then the size of the
+    cancelling terms is the scale rounding is relative to); by default it only avoids 0/0.
+    """
+    h, e = flat(hand), flat(engine)
+    if len(h) != len(e):
+        raise ValueError(f"rel_err: {len(h)} numbers by hand but {len(e)} from the engine")
+    if not h:
+        return 0.0
+    scale = max(max(abs(v) for v in e), floor, TINY)
+    return max(abs(a - b) for a, b in zip(h, e, strict=True)) / scale
+
+
+def as_vector(y: float | Sequence[float]) -> list[float]:
+    """A target as a list of floats."""
+    return [float(y)] if isinstance(y, (int, float)) else [float(v) for v in y]
+
+
+def batch_cost(
+    model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[float | Sequence[float]], loss: str
+) -> Value:
+    """The engine's C = (1/m) Σ_i C_i over the batch (nn.losses.mean; m = 1 gives C_0 / 1)."""
+    return mean([LOSSES[loss](model(list(x)), as_vector(y)) for x, y in zip(xs, ys, strict=True)])
+
+
+def engine_gradients(
+    model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[float | Sequence[float]], loss: str
+) -> tuple[list[list[list[float]]], list[list[float]]]:
+    """(dW, db) by the engine: ``autograd.grad`` of the batch cost, shaped as byhand's."""
+    cost = batch_cost(model, xs, ys, loss)
+    weights = [[list(n.w) for n in layer.neurons] for layer in model.layers]
+    biases = [[n.b for n in layer.neurons] for layer in model.layers]
+    every = [w for layer in weights for row in layer for w in row] + [
+        b for layer in biases for b in layer
+    ]
+    g = iter(grad(cost, every))
+    dW = [[[next(g) for _ in row] for row in layer] for layer in weights]
+    db = [[next(g) for _ in layer] for layer in biases]
+    return dW, db
+
+
+def node_gradients(cost: Value, nodes: Sequence[Value]) -> list[float]:
+    """∂cost/∂node for intermediate nodes (z_j^(l), a_j^(l) of ``forward_trace``)."""
+    return [float(g) for g in grad(cost, list(nodes))]
+
+
+def trace_cost(
+    model: MLP, x: Sequence[float | Value], y: float | Sequence[float], loss: str
+) -> tuple[list[tuple[list[Value], list[Value]]], Value]:
+    """The engine's forward pass with every z^(l), a^(l) node, and the cost C of one example."""
+    trace = model.forward_trace(list(x))
+    return trace, LOSSES[loss](trace[-1][1], as_vector(y))
+
+
+def mean_of(per_example: Sequence[Nested]) -> Nested:
+    """The entry-wise mean of equally shaped nested lists (one per example)."""
+    first = per_example[0]
+    if isinstance(first, (int, float)):
+        return math.fsum(float(v) for v in per_example) / len(per_example)  # type: ignore[arg-type]
+    return [
+        mean_of([example[i] for example in per_example])  # type: ignore[index]
+        for i in range(len(first))
+    ]
+
+
+def hand_forward(model: MLP, x: Sequence[float]) -> byhand.ForwardPass:
+    """byhand's forward pass (every z_j^(l), a_j^(l)) on the model's weights."""
+    W, b = byhand.read_weights(model)
+    return byhand.forward(W, b, byhand.read_activations(model), x)
+
+
+#: Where an output saturates towards its target, the engine's δ^(L) is right to ~1e-16 in
+#: absolute terms only, which is ~1e-16 / margin relative to a δ^(L) of size margin:
+#: - softmax: the engine differentiates e_i / Σ_k e_k, so ∂a_i/∂z_i comes out as a_i − a_i²,
+#:   which cancels where a_i is close to 1 (the by-hand a_i Σ_(k≠i) a_k keeps every digit), and
+#:   cross-entropy's δ_c = a_c − 1 cancels likewise for the true class c;
+#: - sigmoid with binary cross-entropy: δ = σ(z) − y, computed by the engine as
+#:   (1 − σ(−z)) − y, cancels where a and y are both close to 1.
+#: Tests that compare through the output layer assume the outputs stay this far from that
+#: (a few percent of the drawn networks), so that the engine is right to ~1e-13.
+SATURATION_MARGIN = 1e-3
+
+
+def output_saturated(
+    model: MLP, xs: Sequence[Sequence[float]], ys: Sequence[Sequence[float]], loss: str
+) -> bool:
+    """Whether some example puts the output layer within SATURATION_MARGIN of saturation."""
+    activation = model.layers[-1].activation
+    for x, y in zip(xs, ys, strict=True):
+        a = [v.data for v in model.forward(list(x))]
+        if activation == "softmax" and len(a) > 1 and 1.0 - max(a) < SATURATION_MARGIN:
+            return True
+        largest_delta = max(abs(aj - yj) for aj, yj in zip(a, y, strict=True))
+        bce = activation == "sigmoid" and loss == "binary_cross_entropy"
+        if bce and largest_delta < SATURATION_MARGIN:
+            return True
+    return False
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def test_rel_err_is_normwise_because_sums_cancel() -> None:
+    """Two correct orders of one cancelling sum differ by 50% entry-wise, 0 norm-wise."""
+    one_order = (0.1 + 0.2) - 0.3  # 5.55e-17
+    other_order = 0.1 + (0.2 - 0.3)  # 2.78e-17
+    assert abs(one_order - other_order) / abs(one_order) > 0.4  # entry-wise: unbounded
+    gradient = [0.25, one_order]  # beside a gradient entry of ordinary size
+    assert rel_err([0.25, other_order], gradient) < TOL
+    # ...while a wrong entry of ordinary size is caught.
+    assert rel_err([0.5, other_order], gradient) == 1.0
+
+
+def test_rel_err_of_zero_gradients_and_shapes() -> None:
+    """All-zero gradients agree with all-zero ones; mismatched shapes are an error."""
+    assert rel_err([[0.0, 0.0]], [[0.0, 0.0]]) == 0.0
+    assert rel_err([1e-300], [0.0]) > 1.0  # a nonzero hand value against an exact 0 fails
+    with pytest.raises(ValueError, match="2 numbers by hand but 1"):
+        rel_err([1.0, 2.0], [1.0])
+
+
+def test_engine_gradients_match_backward() -> None:
+    """The helper's autograd.grad gives what .backward() leaves in each parameter's grad."""
+    model = MLP(3, [4, 2], seed=3)
+    xs, ys = [[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]], [[0.0, 1.0], [1.0, 0.0]]
+    dW, db = engine_gradients(model, xs, ys, "squared_error")
+    batch_cost(model, xs, ys, "squared_error").backward()
+    by_backward = [p.grad for p in model.parameters()]
+    # parameters() lists w_j0..w_j(n-1) then b_j, neuron by neuron.
+    in_that_order = [
+        g
+        for dWl, dbl in zip(dW, db, strict=True)
+        for row, bj in zip(dWl, dbl, strict=True)
+        for g in [*row, bj]
+    ]
+    assert in_that_order == by_backward  # the same pass: exactly equal
