@@ -1,4 +1,5 @@
-"""nn: neurons, layers and MLPs on Value, in the notation of the notes; losses and SGD.
+"""nn: neurons, layers and MLPs on Value, in the notation of the notes; losses, SGD, and
+``explain`` (the notes' chain rule for one weight, by hand, beside the engine's number).
 
 >>> from nn import MLP, SGD, squared_error
 >>> model = MLP(2, [2, 1], seed=1)
@@ -10,6 +11,7 @@
 True
 """
 
+from nn.byhand import explain
 from nn.losses import (
     LOSSES,
     binary_cross_entropy,
@@ -33,6 +35,7 @@ __all__ = [
     "Neuron",
     "binary_cross_entropy",
     "cross_entropy",
+    "explain",
     "mean",
     "mean_squared_error",
     "softmax",

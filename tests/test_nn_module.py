@@ -7,16 +7,22 @@ and the math module, reading the weights by their position in nested lists.
 
 from __future__ import annotations
 
+import ast
 import math
 import random
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+import nn
+import nn.byhand
 from autograd import Value
 from nn import ACTIVATIONS, MLP, Layer, Module, Neuron
 from nn.module import INIT_GAIN
@@ -466,3 +472,20 @@ def test_forward_costs_little_more_than_the_weighted_sums() -> None:
             f()
             best[f] = min(best[f], time.perf_counter() - t)
     assert best[forward] < 2.0 * best[bare]
+
+
+def test_import_nn_needs_nothing_beyond_the_standard_library() -> None:
+    """The engine and nn have no runtime dependencies: ``import nn`` loads only stdlib modules."""
+    code = (
+        "import sys\n"
+        "before = set(sys.modules)\n"
+        "import nn\n"
+        "allowed = set(sys.stdlib_module_names) | {'autograd', 'nn'}\n"
+        "print(sorted({m.split('.')[0] for m in set(sys.modules) - before} - allowed))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
+    )
+    assert ast.literal_eval(result.stdout) == []
+    assert nn.explain is nn.byhand.explain
