@@ -108,7 +108,14 @@ class TrainConfig:
             if not ok:
                 raise TrainError(message)
         if self.loss == "cross_entropy" and self.output() != "softmax":
-            raise TrainError("the cross_entropy loss needs a softmax output layer")
+            raise TrainError(
+                f"the cross_entropy loss needs a softmax output layer, not {self.output()}"
+            )
+        if self.loss == "binary_cross_entropy" and self.output() not in ("sigmoid", "softmax"):
+            raise TrainError(
+                "the binary_cross_entropy loss needs outputs in (0, 1): a sigmoid or softmax "
+                f"output layer, not {self.output()}"
+            )
 
 
 @dataclass(frozen=True)

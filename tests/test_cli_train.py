@@ -188,6 +188,7 @@ def test_check_writable_creates_the_directory(tmp_path: Path) -> None:
     [
         ({"hidden": ()}, "hidden layer sizes"),
         ({"loss": "cross_entropy", "output_activation": "sigmoid"}, "needs a softmax output"),
+        ({"loss": "binary_cross_entropy", "output_activation": "relu"}, r"outputs in \(0, 1\)"),
         ({"samples": 2}, "samples must be >= 4"),
         ({"activation": "swish"}, "unknown activation 'swish': choose one of sigmoid"),
     ],
