@@ -45,6 +45,15 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(self.prog, f"{message} (see {self.prog} --help)")
 
 
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, except where there is none to show (None, a flag)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or action.default is False:
+            return action.help
+        return super()._get_help_string(action)
+
+
 # -- option values ------------------------------------------------------------------------------
 
 
@@ -187,13 +196,13 @@ def _add_train(commands: argparse._SubParsersAction[_Parser]) -> None:
             "the engine on the trained network, then writes loss.svg, network.svg and "
             "model.json to --out."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Formatter,
     )
     p.add_argument("--dataset", choices=training.DATASETS, default=d.dataset, help="the data")
     p.add_argument(
         "--hidden",
         type=layer_sizes,
-        default=list(d.hidden),
+        default=",".join(map(str, d.hidden)),  # argparse passes a string default through type
         metavar="N[,N...]",
         help="hidden layer sizes, e.g. 16 or 16,8",
     )
@@ -243,7 +252,7 @@ def _add_explain(commands: argparse._SubParsersAction[_Parser]) -> None:
             "their numbers, next to the gradient the engine computes, for a network given by "
             "--arch (weights drawn from --seed) or loaded from --model."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_Formatter,
     )
     net = p.add_mutually_exclusive_group(required=True)
     net.add_argument(
@@ -288,7 +297,10 @@ def _add_explain(commands: argparse._SubParsersAction[_Parser]) -> None:
 
 
 def _add_graph(commands: argparse._SubParsersAction[_Parser]) -> None:
-    description = "Draw the computation graph of an expression or network to SVG (viz.cli)."
+    description = (
+        "Draw the computation graph of a small network after one forward and one backward "
+        "pass, every value with its gradient, to SVG (viz.cli)."
+    )
     try:
         import viz.cli
     except ImportError as e:  # the viz extra (the graphviz package) is not installed
