@@ -20,7 +20,8 @@ import contextlib
 import json
 import math
 import os
-import tempfile
+import secrets
+import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -75,9 +76,12 @@ def write_json_atomic(path: str | os.PathLike[str], obj: object) -> None:
     """
     target = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    fd, tmp = _create_temporary(directory, os.path.basename(target))
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
+            with contextlib.suppress(FileNotFoundError):
+                # Keep the permissions of the file being replaced.
+                os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
             json.dump(obj, f, allow_nan=False)
             f.write("\n")
             f.flush()
@@ -88,6 +92,21 @@ def write_json_atomic(path: str | os.PathLike[str], obj: object) -> None:
             os.unlink(tmp)
         raise
     _fsync_directory(directory)
+
+
+def _create_temporary(directory: str, name: str) -> tuple[int, str]:
+    """A new, empty, uniquely named file beside ``name``: (descriptor, path).
+
+    Opened like a plain ``open(path, "w")`` would create it (mode 0666 less the umask, unlike
+    ``tempfile.mkstemp``'s private 0600), with O_EXCL so that it is never someone else's file.
+    """
+    for _ in range(100):
+        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file beside {name} in {directory}")
 
 
 def _fsync_directory(directory: str) -> None:

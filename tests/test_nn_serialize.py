@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -73,6 +74,20 @@ def test_the_file_is_plain_json_with_the_architecture(tmp_path: Path) -> None:
     assert data["weights"][1][0][3] == model.w(2, 0, 3).data  # w_{0,3}^(2), exactly
     assert data["biases"][0][2] == model.b(1, 2).data
     assert not list(tmp_path.glob(".*tmp"))  # no temporary file left behind
+
+
+def test_a_saved_file_gets_ordinary_permissions(tmp_path: Path) -> None:
+    """Not mkstemp's private 0600: what open() would give (0666 less the umask), or the old mode."""
+    umask = os.umask(0o022)
+    try:
+        path = tmp_path / "m.json"
+        reference_model().save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+        path.chmod(0o640)
+        reference_model().save(path)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    finally:
+        os.umask(umask)
 
 
 # -- atomic writes --------------------------------------------------------------------------
