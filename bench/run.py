@@ -718,7 +718,10 @@ def floor_rows(res: Results) -> list[tuple[str, str, str, str]]:
     """The floor table's rows: workload, floor, chainrule, chainrule ÷ floor."""
     rows = []
     for size, label in SIZE_LABELS.items():
-        for key, how in (("wsum-sigmoid", "weighted_sum"), ("plain-sigmoid", "plain ops")):
+        nets = [("wsum-sigmoid", "weighted_sum"), ("plain-sigmoid", "plain ops")]
+        if not res.nn_reason:
+            nets.append(("nn", "nn.MLP"))
+        for key, how in nets:
             ratio = res.ratio(f"chainrule {key}", "floor", size)
             rows.append(
                 (
@@ -818,12 +821,16 @@ def run(quick: bool, profile: bool) -> Results:
     if nn_variant is not None:
         nn_loss = nn_variant.step(one)
         hand_loss = variants[HEADLINE].step(one)
-        same = math.isclose(nn_loss, hand_loss, rel_tol=SAME_ORDER[0])
-        print(
-            f"  chainrule nn.MLP's loss {nn_loss!r} "
-            + ("equals" if same else "differs from (other activations?)")
-            + f" the hand-built sigmoid net's {hand_loss!r}"
-        )
+        if math.isclose(nn_loss, hand_loss, rel_tol=REORDERED[0]):
+            what = "1 sample: chainrule nn.MLP vs the hand-built weighted_sum sigmoid net"
+            print(check_close(f"{what}, loss", [nn_loss], [hand_loss], *REORDERED))
+            grads = nn_variant.grads(), variants[HEADLINE].grads()
+            print(check_close(f"{what}, gradients", *grads, *REORDERED))
+        else:
+            print(
+                f"  note: chainrule nn.MLP's loss {nn_loss!r} is not the hand-built sigmoid "
+                f"net's {hand_loss!r}: its default activations must differ"
+            )
 
     for size, samples in (("step", one), ("batch", batch)):
         print(f"\nTiming the {SIZE_LABELS[size]} (median, best, worst, calls per repeat):")

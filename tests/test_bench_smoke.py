@@ -199,3 +199,16 @@ def test_micrograd_chain_fails_only_when_deep() -> None:
     pytest.importorskip("micrograd")
     assert not bench.micrograd_chain_fails(50)
     assert bench.micrograd_chain_fails(50_000)  # far beyond any default recursion limit
+
+
+def test_nn_mlp_is_timed_with_our_weights_or_reported(
+    weights: bench.Weights, samples: list[bench.Sample]
+) -> None:
+    variant, reason = bench.nn_mlp_variant(weights)
+    if variant is None:
+        assert reason  # nn.MLP is missing or broken: the bench says why instead of crashing
+        return
+    assert reason == ""
+    # Our seeded weights were copied in, in the contract's parameter order.
+    assert [p.data for p in variant.params] == bench.flat_weights(weights)
+    assert math.isfinite(variant.step(samples))
