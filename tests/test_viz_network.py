@@ -211,5 +211,7 @@ def test_inconsistent_models_are_refused() -> None:
         viz.draw_network(_Net([_Layer([one])], [3, 1]))
     with pytest.raises(ValueError, match="one layer per entry after the first"):
         viz.draw_network(_Net([], [2]))
+    with pytest.raises(ValueError, match="label_limit must be a whole number >= 0, got -1"):
+        viz.draw_network(_Net([_Layer([one])], [2, 1]), label_limit=-1)
     with pytest.raises(TypeError, match=r"str has no \.layers"):
         viz.draw_network("MLP(2, [1])")  # type: ignore[arg-type]

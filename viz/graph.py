@@ -251,7 +251,7 @@ def draw(
     digits: int = 4,
     shade: bool = False,
     cluster: bool = False,
-) -> Any:
+) -> Digraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a notebook shows it inline).
 
     ``rankdir``: LR (inputs on the left), RL, TB or BT. ``digits``: significant digits of
@@ -260,6 +260,9 @@ def draw(
     grad gets the full colour). ``cluster``: box the nodes of each neuron (its weights, bias,
     z and a, with their operations) inside a box per layer, found from the notes' labels;
     layer 0 (inputs labelled ``a_{k}^(0)`` and constant inputs of layer 1) gets its own box.
+
+    Drawing is linear in the graph's size; laying out tens of thousands of nodes takes the
+    renderer minutes, so for a whole network prefer ``draw_network``.
     """
     check_rankdir(rankdir)
     check_digits(digits)

@@ -12,7 +12,7 @@ the strongest edge is dark and thick, and an edge whose gradient is near 0 is a 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
 from autograd import Value
 from viz.graph import (
@@ -114,16 +114,24 @@ def draw_network(
     *,
     digits: int = 4,
     label_limit: int = 20,
-) -> Any:
+) -> Digraph:
     """One node per neuron (inputs included) and one edge per weight, as a ``graphviz.Digraph``.
 
-    Edge width and colour are linear in |∂C/∂w| (the weight's ``.grad``) relative to the largest
-    in the network; neuron fill is linear in |∂C/∂b| = |δ| relative to the largest. Layers with
-    more than ``label_limit`` neurons (typically the 64 pixels of the input) are drawn as small
-    unlabelled dots; every node and edge carries a tooltip with its name, value and gradient.
+    ``model`` is an ``nn.MLP`` (or anything with its ``layers``, ``neurons``, ``w``, ``b`` and
+    ``sizes``), after a backward pass so that the ``.grad``s are filled in. Edge width and colour
+    are linear in |∂C/∂w| (the weight's ``.grad``) relative to the largest in the network;
+    neuron fill is linear in |∂C/∂b| = |δ| relative to the largest. ``rankdir``: LR (inputs on
+    the left, neuron 0 of each layer on top) or RL, TB, BT. ``digits``: significant digits of
+    the numbers in the legend and tooltips. Layers with more than ``label_limit`` neurons
+    (typically the 64 pixels of the input) are drawn as small unlabelled dots; every node and
+    edge carries a tooltip with its name, value and gradient.
     """
     check_rankdir(rankdir)
     check_digits(digits)
+    if isinstance(label_limit, bool) or not isinstance(label_limit, int) or label_limit < 0:
+        raise ValueError(
+            f"draw_network: label_limit must be a whole number >= 0, got {label_limit!r}"
+        )
     sizes = check_network(model)
     layers = list(model.layers)
 
@@ -192,7 +200,9 @@ def draw_network(
             for j in range(n - 1):
                 sg.edge(f"n{l}_{j}", f"n{l}_{j + 1}", style="invis")
 
-    # Weakest first: SVG paints in document order, so strong edges end up on top.
+    # Weakest first: Graphviz writes each neuron's edges in the order they were made, and SVG
+    # paints in document order, so among the edges leaving one neuron the strong ones end up on
+    # top (across neurons, Graphviz's node order decides).
     order = sorted(range(len(weights)), key=lambda i: strength[i])
     for i in order:
         l, j, k, w = weights[i]  # noqa: E741

@@ -43,27 +43,28 @@ def _source(graph: Any, options: dict[str, Any], what: str) -> str:
     )
 
 
-def to_svg(graph: Value | Any, **options: Any) -> str:
-    """The SVG text of ``graph`` (a Value, drawn with ``draw(graph, **options)``, or a drawn graph).
+def to_svg(root: Value | Any, **options: Any) -> str:
+    """The SVG text of ``root``: a Value (drawn with ``draw(root, **options)``) or a drawn graph.
 
     Raises ``RendererNotFound`` when neither ``dot`` nor ``graphviz-pure`` is installed.
     """
-    return run_renderer(_source(graph, options, "to_svg"), "svg").decode("utf-8")
+    return run_renderer(_source(root, options, "to_svg"), "svg").decode("utf-8")
 
 
 def render(
-    graph: Value | Any, path: str | os.PathLike[str], format: str = "svg", **options: Any
+    root: Value | Any, path: str | os.PathLike[str], format: str = "svg", **options: Any
 ) -> Path:
-    """Write ``graph`` to ``path`` in ``format`` (svg, png, or dot for the DOT source).
+    """Write ``root`` to ``path`` in ``format`` (svg, png, or dot for the DOT source).
 
-    A Value is drawn first with ``draw(graph, **options)``. The file is replaced atomically.
+    ``root`` is a Value, drawn first with ``draw(root, **options)``, or an already drawn graph
+    (such as ``draw_network``'s). The file is replaced atomically.
     With no renderer installed, the DOT source is written next to ``path`` (same name, suffix
     ``.dot``) and ``RendererNotFound`` says where it is and how to install Graphviz. Returns
     the path written.
     """
     check_format(format)
     target = Path(path)
-    source = _source(graph, options, "render")
+    source = _source(root, options, "render")
     if format == "dot":
         write_atomic(target, source.encode("utf-8"))
         return target
