@@ -158,7 +158,7 @@ def _softmax_logits(outs: Sequence[Value]) -> tuple[list[Value], Value] | None:
 
 
 def cross_entropy(a: Outputs, y: Targets) -> Value:
-    """N004.E: E = −Σ_j y_j ln a_j.
+    """N004.E: E = −Σ_j y_j ln a_j, whose gradient is ∂E/∂a_j = −y_j / a_j (N004.dE).
 
     Saturation: when ``a`` is a softmax layer a_j = e^(u_j) / Σ_k e^(u_k) (as made by
     ``softmax`` or a softmax output layer), ln a_j is computed from the logits as
