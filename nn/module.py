@@ -330,20 +330,20 @@ class MLP(Module):
 
     # -- the notes' indices ---------------------------------------------------------------
 
-    def _neuron(self, l: int, j: int) -> Neuron:  # noqa: E741 (the notes' layer index)
+    def _neuron(self, l: int, j: int) -> Neuron:
         L = len(self.layers)
         _check_index(l, "l", 1, L, f" (this MLP has {L} layers)")
         n = self.sizes[l]
         _check_index(j, "j", 0, n - 1, f" (layer {l} has {n} neurons)")
         return self.layers[l - 1].neurons[j]
 
-    def w(self, l: int, j: int, k: int) -> Value:  # noqa: E741
+    def w(self, l: int, j: int, k: int) -> Value:
         """w_jk^(l): the weight into neuron j of layer l from neuron k of layer l−1."""
         neuron = self._neuron(l, j)
         _check_index(k, "k", 0, neuron.nin - 1, f" (layer {l} has {neuron.nin} inputs)")
         return neuron.w[k]
 
-    def b(self, l: int, j: int) -> Value:  # noqa: E741
+    def b(self, l: int, j: int) -> Value:
         """b_j^(l): the bias of neuron j of layer l."""
         return self._neuron(l, j).b
 

@@ -201,7 +201,7 @@ def read(path: str | os.PathLike[str]) -> Checkpoint:
     biases_raw = _list(name, data["biases"], '"biases"', L)
     weights: list[list[list[float]]] = []
     biases: list[list[float]] = []
-    for l in range(1, L + 1):  # noqa: E741 (the notes' layer index)
+    for l in range(1, L + 1):
         rows = _list(name, weights_raw[l - 1], f'"weights"[{l - 1}] (layer {l})', sizes[l])
         layer_w = []
         for j, row in enumerate(rows):

@@ -291,7 +291,7 @@ def test_clusters_group_each_neuron_and_layer_by_the_notes_labels() -> None:
         "cluster_layer2_neuron0",
     ]
     order = evaluation_order(cost)
-    for l in (1, 2):  # noqa: E741 (the notes' layer index)
+    for l in (1, 2):
         for j, neuron in enumerate(model.layers[l - 1].neurons):
             block = blocks[f"cluster_layer{l}_neuron{j}"]
             members = set(re.findall(r"^\s*((?:v|op)\d+) \[", block, flags=re.M))

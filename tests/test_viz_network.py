@@ -90,7 +90,7 @@ def test_neurons_are_drawn_in_index_order(monkeypatch: pytest.MonkeyPatch, tmp_p
     for rankdir, axis in (("LR", 1), ("TB", 0)):
         # LR: neuron 0 at the top (smallest SVG y); TB: neuron 0 on the left (smallest x).
         where = centres(viz.to_svg(viz.draw_network(model, rankdir)))
-        for l, n in enumerate(model.sizes):  # noqa: E741 (the notes' layer index)
+        for l, n in enumerate(model.sizes):
             coords = [where[f"n{l}_{j}"][axis] for j in range(n)]
             assert coords == sorted(coords), (rankdir, l, coords)
             assert len(set(coords)) == n, (rankdir, l, coords)
@@ -109,7 +109,7 @@ def test_edges_and_fills_follow_central_difference_gradients(
     svg = viz.to_svg(viz.draw_network(model))
 
     grads = {}
-    for l, layer in enumerate(model.layers, start=1):  # noqa: E741
+    for l, layer in enumerate(model.layers, start=1):
         for j, neuron in enumerate(layer.neurons):
             for k, w in enumerate(neuron.w):
                 grads[f"n{l - 1}_{k}->n{l}_{j}"] = central_difference(
@@ -131,7 +131,7 @@ def test_edges_and_fills_follow_central_difference_gradients(
     # Neuron fill: |∂C/∂b_j^(l)| = |δ_j^(l)|, full colour for the largest.
     deltas = {
         f"n{l}_{j}": central_difference(cost_of(model, x, y, n.b), n.b.data)
-        for l, layer in enumerate(model.layers, start=1)  # noqa: E741
+        for l, layer in enumerate(model.layers, start=1)
         for j, n in enumerate(layer.neurons)
     }
     nodes = svg_nodes(svg)

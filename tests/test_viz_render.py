@@ -111,7 +111,7 @@ def test_svg_of_an_mlp_shows_every_parameter_with_its_data_and_grad(
     cost.backward()
     nodes = svg_nodes(viz.to_svg(cost, digits=5))
     by_text = {n.text: n for n in nodes.values()}
-    for l, layer in enumerate(model.layers, start=1):  # noqa: E741 (the notes' layer index)
+    for l, layer in enumerate(model.layers, start=1):
         for j, neuron in enumerate(layer.neurons):
             for k, w in enumerate(neuron.w):
                 # A notes label is three text pieces: letter, subscript, superscript.

@@ -79,7 +79,7 @@ def check_network(model: MLPLike) -> list[int]:
             f"draw_network: model.sizes {sizes} needs one layer per entry after the first, "
             f"but the model has {len(layers)} layers"
         )
-    for l, layer in enumerate(layers, start=1):  # noqa: E741 (the notes' layer index)
+    for l, layer in enumerate(layers, start=1):
         if len(layer.neurons) != sizes[l]:
             raise ValueError(
                 f"draw_network: layer {l} has {len(layer.neurons)} neurons "
@@ -140,7 +140,7 @@ def draw_network(
 
     weights = [
         (l, j, k, w)
-        for l, layer in enumerate(layers, start=1)  # noqa: E741 (the notes' layer index)
+        for l, layer in enumerate(layers, start=1)
         for j, neuron in enumerate(layer.neurons)
         for k, w in enumerate(neuron.w)
     ]
@@ -151,7 +151,7 @@ def draw_network(
 
     compact = any(n > label_limit for n in sizes)
     columns = [f"layer 0: x ({sizes[0]})"]
-    for l, layer in enumerate(layers, start=1):  # noqa: E741
+    for l, layer in enumerate(layers, start=1):
         act = _activation(layer)
         columns.append(f"layer {l}: {sizes[l]}{' ' + act if act else ''}")
     lines = [escape_html(" → ".join(columns))]
@@ -179,7 +179,7 @@ def draw_network(
         node_attr={"fontname": FONT, "fontsize": "11", "shape": "circle", "fixedsize": "true"},
         edge_attr={"arrowhead": "none"},
     )
-    for l, n in enumerate(sizes):  # noqa: E741
+    for l, n in enumerate(sizes):
         small = n > label_limit
         # A plain rank=same subgraph, not a cluster: Graphviz keeps the invisible chain
         # n_0 -> n_1 -> ... (neurons in index order, 0 on top) only outside clusters.
@@ -205,7 +205,7 @@ def draw_network(
     # top (across neurons, Graphviz's node order decides).
     order = sorted(range(len(weights)), key=lambda i: strength[i])
     for i in order:
-        l, j, k, w = weights[i]  # noqa: E741
+        l, j, k, w = weights[i]
         t = strength[i]
         g.edge(
             f"n{l - 1}_{k}",
