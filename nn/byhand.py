@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, SupportsFloat
+from typing import TYPE_CHECKING, Protocol
 
 # Only ``explain`` uses these, for the engine's reference number; every formula is plain floats.
 from autograd import grad
@@ -102,10 +102,19 @@ def read_activations(model: Network) -> list[str]:
 # Costs of one example and their derivative with respect to the output layer.
 
 
+def _finite(what: str, name: str, values: Sequence[float] | float) -> Vector:
+    """``values`` (a number or several) as a list of floats; ValueError naming a non-finite one."""
+    vs = [float(values)] if isinstance(values, (int, float)) else [float(v) for v in values]
+    for k, v in enumerate(vs):
+        if not math.isfinite(v):
+            raise ValueError(f"{what}: {name}_{k} must be finite, got {v!r}")
+    return vs
+
+
 def _pair(what: str, a: Sequence[float], y: Target) -> tuple[Vector, Vector]:
     """``a`` and ``y`` as equally long lists of floats, or a ValueError naming the mismatch."""
-    ys = [float(y)] if isinstance(y, (int, float)) else [float(t) for t in y]
-    av = [float(v) for v in a]
+    ys = _finite(what, "y", y)
+    av = _finite(what, "a", a)
     if len(av) != len(ys) or not av:
         raise ValueError(f"{what}: the output has {len(av)} values but the target has {len(ys)}")
     return av, ys
@@ -396,7 +405,7 @@ def forward(
             f"forward: {len(W)} weight matrices, {len(b)} bias vectors and "
             f"{len(activations)} activations; each layer needs one of each"
         )
-    a_prev = [float(v) for v in x]
+    a_prev = _finite("forward", "x", x)
     if W and W[0] and len(W[0][0]) != len(a_prev):
         raise ValueError(f"forward: the network takes {len(W[0][0])} inputs, got {len(a_prev)}")
     zs: list[Vector] = [[]]
@@ -719,8 +728,9 @@ def backpropagate(
     return BackwardPass(delta, dW, db)
 
 
-def _as_target(y: Target | SupportsFloat, n_out: int) -> Vector:
-    ys = [float(y)] if isinstance(y, (int, float)) else [float(t) for t in y]  # type: ignore[union-attr]
+def _as_target(y: Target, n_out: int) -> Vector:
+    """The target as n_out floats, or a ValueError."""
+    ys = _finite("the target", "y", y)
     if len(ys) != n_out:
         raise ValueError(f"the network has {n_out} outputs but the target y has {len(ys)} values")
     return ys

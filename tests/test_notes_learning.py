@@ -8,6 +8,8 @@ error (eq. 15–29) and 004's softmax output with cross-entropy (3 classes, as 0
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -91,6 +93,22 @@ def test_N002_7_refuses_a_learning_rate_that_is_not_positive() -> None:
     for alpha in (0.0, -0.1, float("nan")):
         with pytest.raises(ValueError, match="learning rate α must be > 0"):
             byhand.gradient_descent_step([[[1.0]]], [[0.0]], [[[1.0]]], [[0.0]], alpha)
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "loss", "message"),
+    [
+        ([float("nan"), 1.0], [1.0], "squared_error", "x_0 must be finite, got nan"),
+        ([1.0, 1.0], [float("inf")], "squared_error", "y_0 must be finite, got inf"),
+        ([1.0], [1.0], "squared_error", "takes 2 inputs, got 1"),
+        ([1.0, 1.0], [1.0, 0.0], "squared_error", "1 outputs but the target y has 2"),
+        ([1.0, 1.0], [1.0], "hinge", "unknown loss 'hinge'"),
+    ],
+)
+def test_N002_DP_refuses_bad_input(x: list[float], y: list[float], loss: str, message: str) -> None:
+    """N002.DP on bad input: a ValueError naming the value, never a silent nan."""
+    with pytest.raises(ValueError, match=re.escape(message)):
+        byhand.gradients(MLP(2, [3, 1], seed=0), x, y, loss)
 
 
 # ---------------------------------------------------------------------------------------------
