@@ -21,9 +21,6 @@ to get that reference number from ``autograd.grad``.
 ([-0.052877], [-0.105754])
 """
 
-# The notes' names: l is the layer index, dW and db the gradients.
-# ruff: noqa: E741, N815
-
 from __future__ import annotations
 
 import math
@@ -692,7 +689,7 @@ class BackwardPass:
     """δ[l][j] = δ_j^(l) = ∂C/∂z_j^(l), and the gradients dW[l-1][j][k], db[l-1][j]."""
 
     delta: list[Vector]
-    dW: list[Matrix]
+    dW: list[Matrix]  # noqa: N815 (the notes' name)
     db: list[Vector]
 
     def gradients(self) -> tuple[list[Matrix], list[Vector]]:

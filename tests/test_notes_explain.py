@@ -7,9 +7,6 @@ value of that factor: a_k^(l−1) from the forward pass, σ'(z_j^(l)) as ∂a_j/
 or δ_j^(l) = ∂C/∂z_j^(l) from back-propagation.
 """
 
-# The notes' names: l is the layer index.
-# ruff: noqa: E741
-
 from __future__ import annotations
 
 import re

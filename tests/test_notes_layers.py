@@ -9,9 +9,6 @@ with plain floats from ``nn/byhand.py`` and compares it with ``autograd.grad`` t
 ``tests/strategies.py``; per-example formulas are checked on every example of the batch.
 """
 
-# The notes' names: l is the layer index, W a matrix.
-# ruff: noqa: E741
-
 from __future__ import annotations
 
 from typing import Any
