@@ -314,6 +314,26 @@ def test_unary_third_derivative(case: Unary, data: st.DataObject) -> None:
     assert close(nth_derivative(case.f, x, 3), case.d3(x), case.scale(x))
 
 
+@pytest.mark.parametrize(("x", "slope"), [(0.0, 0.0), (-0.0, 0.0), (-1e-300, 0.0), (1e-300, 1.0)])
+def test_relu_at_and_next_to_its_kink(x: float, slope: float) -> None:
+    """relu'(0) is taken to be 0 (the engine's documented convention); either side is exact."""
+    assert grad1(rules.relu, x) == slope
+    assert rules.relu(x) == max(x, 0.0)
+
+
+def test_power_at_a_zero_base() -> None:
+    """0 ** y, y > 1: ∂/∂x = y·0^(y−1) = 0, and ∂/∂y = 0^y ln 0 is taken as its limit, 0."""
+    x, y = Value(0.0), Value(2.5)
+    out = x**y
+    out.backward()
+    assert out.data == 0.0
+    assert x.grad == 0.0
+    assert y.grad == 0.0
+    z = Value(1.5)
+    (0.0**z).backward()
+    assert z.grad == 0.0
+
+
 # ---------------------------------------------------------------------------------------------
 # Binary operators, with Values and plain numbers on either side.
 
