@@ -14,12 +14,20 @@ import math
 from collections.abc import Callable, Sequence
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from autograd import Value, grad
 from nn import byhand, losses
-from tests.test_notes_common import TOL, rel_err
+from tests.strategies import Problem, problems
+from tests.test_notes_common import (
+    TOL,
+    hand_forward,
+    node_gradients,
+    output_saturated,
+    rel_err,
+    trace_cost,
+)
 
 #: Outputs and targets: n_L from 1 to 6.
 sizes = st.integers(1, 6)
@@ -217,3 +225,52 @@ def test_N004_softmax_of_two_is_a_sigmoid(u: float, v: float) -> None:
     slope = byhand.d_sigmoid(u - v)
     # Each entry is a product or quotient of a few correctly rounded numbers.
     assert rel_err([J[0][0], J[1][1], -J[0][1], -J[1][0]], [slope] * 4) < 1e-13
+
+
+# ---------------------------------------------------------------------------------------------
+# The same costs on the output layers of drawn networks.
+
+
+@given(problems())
+def test_N000_19_N001_C_N003_L_N004_E_costs_of_drawn_networks(p: Problem) -> None:
+    """N000.19, N001.C, N003.L, N004.E of a network's output a^(L), by hand and by the engine."""
+    for x, y in zip(p.xs, p.ys, strict=True):
+        a = hand_forward(p.model, x).a[-1]
+        if p.loss == "binary_cross_entropy":
+            # The engine takes BCE from the logit, softplus(z) − y z, which for y = 1 cancels to
+            # ln(1 + e^(−z)) within an ulp of z, and the note's log(1 − a) keeps only the digits
+            # of 1 − a: outputs in [0.01, 0.99] keep both right to ~1e-13.
+            assume(all(0.01 <= aj <= 0.99 for aj in a))
+        _, cost = trace_cost(p.model, x, y, p.loss)
+        assert rel_err(byhand.COSTS[p.loss](a, y), cost.data) < TOL
+
+
+@given(st.sampled_from(["squared_error", "mean_squared_error"]).flatmap(problems))
+def test_N000_4_and_N001_dC_at_a_networks_output(p: Problem) -> None:
+    """N000.4 ∂C/∂a_j^(L) = 2(a_j − y_j), N001.dC (2/n_L)(a_j − y_j), at the a^(L) nodes."""
+    for x, y in zip(p.xs, p.ys, strict=True):
+        a = hand_forward(p.model, x).a[-1]
+        trace, cost = trace_cost(p.model, x, y, p.loss)
+        engine = node_gradients(cost, trace[-1][1])
+        assert rel_err(byhand.COST_DERIVATIVES[p.loss](a, y), engine) < TOL
+
+
+@given(problems("binary_cross_entropy"))
+def test_N003_L_derivative_through_a_sigmoid_output(p: Problem) -> None:
+    """N003.L's ∂L/∂a times σ'(z) (N004.dsigmoid) is the engine's δ^(L), as 003 derives it.
+
+    003 multiplies −[y/a − (1 − y)/(1 − a)] by a(1 − a) and gets a − y; the engine computes
+    the same δ from the logit without ever forming ∂L/∂a.
+    """
+    assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
+    for x, y in zip(p.xs, p.ys, strict=True):
+        fp = hand_forward(p.model, x)
+        # (1 − y)/(1 − a) keeps ~1e-16/(1 − a) of its digits: outputs at least 1e-3 from 0 and 1.
+        assume(all(1e-3 <= aj <= 1.0 - 1e-3 for aj in fp.a[-1]))
+        chain = byhand.activation_backward(
+            "sigmoid", fp.z[-1], byhand.d_binary_cross_entropy(fp.a[-1], y)
+        )
+        trace, cost = trace_cost(p.model, x, y, p.loss)
+        engine = node_gradients(cost, trace[-1][0])
+        assert rel_err(chain, engine) < TOL
+        assert rel_err(byhand.sigmoid_bce_delta(fp.a[-1], y), engine) < TOL
