@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import math
+import os
 import random
 import sys
 from collections.abc import Callable, Sequence
@@ -374,7 +375,7 @@ def run_train(args: argparse.Namespace) -> int:
     )
     print(
         f"network: {sizes}, activations {', '.join(model.activations)}; cost {config.loss}; "
-        f"SGD lr {config.lr:g}, batch size {config.batch_size}, {config.epochs} epochs, "
+        f"SGD lr {config.lr:g}, batch size {config.batch_size}, {_plural(config.epochs, 'epoch')}, "
         f"seed {config.seed}"
     )
     sys.stdout.flush()
@@ -410,6 +411,10 @@ def run_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def _default_input(rng: random.Random, n: int) -> list[float]:
     return [round(rng.uniform(-1.0, 1.0), 2) for _ in range(n)]
 
@@ -433,7 +438,7 @@ def _load_model(path: Path) -> MLP:
         raise CommandError(f"cannot load the model file: {e}") from None
 
 
-def _index_problem(sizes: Sequence[int], l: int, j: int, k: int | None) -> str:  # noqa: E741
+def _index_problem(sizes: Sequence[int], l: int, j: int, k: int | None) -> str:
     """Why (l, j, k) names no parameter of a network with these sizes ("" if it does one)."""
     L = len(sizes) - 1
     if not 1 <= l <= L:
@@ -522,4 +527,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader of stdout went away (`chainrule train | head`): say nothing more, and keep
+        # Python from failing again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return status

@@ -6,6 +6,7 @@ few seconds; the default digits run is measured by ``make demo``, not here.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -442,3 +443,27 @@ def test_a_diverging_run_is_reported(capsys: pytest.CaptureFixture[str], tmp_pat
     )
     assert status == 1
     assert_one_line_error(err, "training diverged", "smaller --lr")
+
+
+class _ClosedPipe(io.StringIO):
+    """A stdout whose reader has gone away, as with ``chainrule train | head -1``."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self.fd = fd
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def fileno(self) -> int:
+        return self.fd
+
+
+def test_a_closed_stdout_ends_quietly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with open(tmp_path / "stdout", "w") as sink:
+        monkeypatch.setattr(sys, "stdout", _ClosedPipe(sink.fileno()))
+        status = main(["explain", "--arch", "2,2", "--weight", "1,0,0"])
+    assert status == 1
+    assert capsys.readouterr().err == ""
