@@ -495,6 +495,28 @@ def measure(fn: Callable[[], object], repeats: int, min_time: float) -> Timing:
     return Timing(statistics.median(times), min(times), max(times), number)
 
 
+def measure_without_gc(fn: Callable[[], object], calls: int) -> float:
+    """Median seconds of ``calls`` single calls of ``fn`` with the garbage collector off.
+
+    A diagnostic of how much of a time is the collector's: between calls, off the clock, the
+    collector runs once, so that cyclic garbage (all of micrograd's) cannot pile up.
+    """
+    fn()
+    times = []
+    try:
+        for _ in range(calls):
+            gc.enable()
+            gc.collect()
+            gc.disable()
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+    finally:
+        gc.enable()
+    gc.collect()
+    return statistics.median(times)
+
+
 def phase_split(variant: Variant, samples: Sequence[Sample], calls: int) -> dict[str, float]:
     """Median seconds of each phase of one step: zero_grad, forward+loss, backward, freeing."""
     phases: dict[str, list[float]] = {"zero_grad": [], "forward": [], "backward": [], "free": []}
@@ -645,6 +667,7 @@ class Results:
     """Everything the tables and targets are made from."""
 
     times: dict[tuple[str, str], Timing] = field(default_factory=dict)  # (variant, size) keys
+    no_gc: dict[tuple[str, str], float] = field(default_factory=dict)  # the same, GC off
     chain: Timing | None = None
     micrograd_chain: str = "not run"
     memory: dict[str, Memory] = field(default_factory=dict)  # "chainrule", "micrograd"
@@ -782,6 +805,21 @@ def report(res: Results, mg_status: str) -> None:
     for what, value, met in targets(res):
         verdict = "unknown" if met is None else "MET" if met else "NOT MET"
         print(f"- {what}: {value}: {verdict}")
+    gc_lines = []
+    for size in SIZE_LABELS:
+        off = res.no_gc.get(("micrograd mlp", size)), res.no_gc.get((HEADLINE, size))
+        if off[0] is not None and off[1] is not None:
+            gc_lines.append(
+                f"{SIZE_LABELS[size]} {fmt_ratio(off[0] / off[1])} ({fmt_time(off[0])} vs "
+                f"{fmt_time(off[1])})"
+            )
+    if gc_lines:
+        print(
+            "\nWith the garbage collector off (a diagnostic, not how users run), micrograd ÷ "
+            "chainrule is: " + "; ".join(gc_lines) + ". micrograd's nodes are reference cycles "
+            "(each one's _backward closure holds the node), so only the cyclic collector frees "
+            "its graphs, and much of its time above is that collector's."
+        )
     if "micrograd mlp" in {key for key, _ in res.times}:
         mg_mem = res.memory.get("micrograd")
         print(
@@ -843,6 +881,18 @@ def run(quick: bool, profile: bool) -> Results:
                 f"  {key:24} {fmt_time(t.median):>9} {fmt_time(t.best):>9} "
                 f"{fmt_time(t.worst):>9} {t.number:>5}"
             )
+    print("\nDiagnostic only, the garbage collector off (median of single calls):")
+    for size, samples in (("step", one), ("batch", batch)):
+        for key in (HEADLINE, "micrograd mlp"):
+            if key in variants:
+                calls = 3 if size == "batch" or quick else 30
+                t_off = measure_without_gc(_step_call(variants[key], samples), calls)
+                res.no_gc[key, size] = t_off
+                share = 1.0 - t_off / res.times[key, size].median
+                print(
+                    f"  {key:24} {SIZE_LABELS[size]:12} {fmt_time(t_off):>9} "
+                    f"(the collector's share with it on: {share:.0%})"
+                )
     split = phase_split(variants[HEADLINE], one, 20 if quick else 100)
     print(
         f"\n{HEADLINE} step by phase (median of calls): "
