@@ -137,7 +137,7 @@ def net_specs(
         sizes = (nin, *nouts)
         drawn = tuple(
             tuple(tuple(draw(weights) for _ in range(sizes[l - 1] + 1)) for _ in range(sizes[l]))
-            for l in range(1, len(sizes))  # noqa: E741 (the notes' layer index)
+            for l in range(1, len(sizes))
         )
     return NetSpec(nin, nouts, activation, output_activation, seed, drawn)
 
@@ -219,7 +219,7 @@ def relu_margin(model: MLP, xs: Sequence[Sequence[float]]) -> float:
     """
     smallest = math.inf
     for x in xs:
-        for l, (zs, _) in enumerate(model.forward_trace(list(x))):  # noqa: E741
+        for l, (zs, _) in enumerate(model.forward_trace(list(x))):
             if l and model.layers[l - 1].activation == "relu":
                 smallest = min([smallest, *(abs(z.data) for z in zs)])
     return smallest
