@@ -8,7 +8,6 @@ comparison itself.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Sequence
 from typing import TypeAlias
@@ -101,17 +100,6 @@ def trace_cost(
     """The engine's forward pass with every z^(l), a^(l) node, and the cost C of one example."""
     trace = model.forward_trace(list(x))
     return trace, LOSSES[loss](trace[-1][1], as_vector(y))
-
-
-def mean_of(per_example: Sequence[Nested]) -> Nested:
-    """The entry-wise mean of equally shaped nested lists (one per example)."""
-    first = per_example[0]
-    if isinstance(first, (int, float)):
-        return math.fsum(float(v) for v in per_example) / len(per_example)  # type: ignore[arg-type]
-    return [
-        mean_of([example[i] for example in per_example])  # type: ignore[index]
-        for i in range(len(first))
-    ]
 
 
 def hand_forward(model: MLP, x: Sequence[float]) -> byhand.ForwardPass:

@@ -61,7 +61,10 @@ def test_N002_m_batch_gradient_is_the_mean(p: Problem) -> None:
     """N002.m C = (1/m) Σ_i C_i: the batch gradient is the mean of the examples' gradients."""
     assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
     hand = byhand.batch_gradients(p.model, p.xs, p.ys, p.loss)
-    assert rel_err(hand, engine_gradients(p.model, p.xs, p.ys, p.loss)) < TOL
+    # Examples may pull opposite ways (y = ±1.5 on the same x): the mean then cancels, and is
+    # known only to the rounding of the examples' gradients, which sets the scale.
+    terms = max_example_gradient(p)
+    assert rel_err(hand, engine_gradients(p.model, p.xs, p.ys, p.loss), floor=terms) < TOL
     # The cost too: the mean of the engine's C_i by hand is the engine's C.
     each = [trace_cost(p.model, x, y, p.loss)[1].data for x, y in zip(p.xs, p.ys, strict=True)]
     assert rel_err(byhand.batch_mean(each), batch_cost(p.model, p.xs, p.ys, p.loss).data) < TOL
@@ -80,12 +83,23 @@ def test_N002_7_one_gradient_descent_step(p: Problem, alpha: float) -> None:
     engine_W, engine_b = byhand.read_weights(p.model)
     assert rel_err([new_W, new_b], [engine_W, engine_b]) < TOL
     # The steps themselves, α ∂C/∂θ: new − old also carries the rounding of θ (2 ulps of the
-    # largest |θ|), so measure against at least the step that rounding is 1e-12 of.
+    # largest |θ|), so measure against at least the step that rounding is 1e-12 of, and a mean
+    # that cancels against its examples' gradients (see the N002.m test).
     old = flat(W) + flat(b)
     largest = max(abs(v) for v in old)
     steps = [u - v for u, v in zip(flat(new_W) + flat(new_b), old, strict=True)]
     engine_steps = [u - v for u, v in zip(flat(engine_W) + flat(engine_b), old, strict=True)]
-    assert rel_err(steps, engine_steps, floor=4.4e-16 * largest / TOL) < TOL
+    floor = max(4.4e-16 * largest / TOL, alpha * max_example_gradient(p))
+    assert rel_err(steps, engine_steps, floor=floor) < TOL
+
+
+def max_example_gradient(p: Problem) -> float:
+    """The largest |∂C_i/∂θ| of any one example: the scale a batch mean is rounded at."""
+    return max(
+        abs(g)
+        for x, y in zip(p.xs, p.ys, strict=True)
+        for g in flat(engine_gradients(p.model, [x], [y], p.loss))
+    )
 
 
 def test_N002_7_refuses_a_learning_rate_that_is_not_positive() -> None:
