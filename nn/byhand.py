@@ -815,7 +815,12 @@ def _sum_text(terms: Sequence[str]) -> str:
     """t_0 + t_1 + ..., or its first three and last terms when there are more than _MAX_TERMS."""
     if len(terms) <= _MAX_TERMS:
         return " + ".join(terms)
-    return " + ".join(terms[:3]) + f" + … + {terms[-1]}  ({len(terms)} terms)"
+    return " + ".join(terms[:3]) + f" + … + {terms[-1]}"
+
+
+def _count(terms: Sequence[str]) -> str:
+    """ ", n terms" for a sum _sum_text shortened, else nothing."""
+    return f", {len(terms)} terms" if len(terms) > _MAX_TERMS else ""
 
 
 def _cost_factor(loss: str, j: int, l: int, n_out: int) -> str:
@@ -862,7 +867,7 @@ def _delta_factors(
             J = softmax_jacobian(fp.a[l])
             terms = [f"{_num(J[j][i])} · {_num(dC_da[i])}" for i in range(n)]
             total = _num(bp.delta[l][j], bracket=False)
-            line = f"  {symbol} = {_sum_text(terms)} = {total}  (N004.softmax)"
+            line = f"  {symbol} = {_sum_text(terms)} = {total}  (N004.softmax{_count(terms)})"
             return [(symbol, bp.delta[l][j])], [line]
         return [
             (f"{_PRIME[act]}(z_{j}^({l}))", derivative(act, fp.z[l][j])),
@@ -870,13 +875,18 @@ def _delta_factors(
         ], []
     if act == "softmax":
         raise ValueError(f"explain: layer {l} is a hidden softmax layer, which MLP does not make")
-    below = W[l]  # W^(l+1): row m holds w_{m,k}^(l+1)
-    back = math.fsum(below[m][j] * bp.delta[l + 1][m] for m in range(len(below)))
+    above = W[l]  # W^(l+1): row m holds w_{m,k}^(l+1)
+    back = math.fsum(above[m][j] * bp.delta[l + 1][m] for m in range(len(above)))
     symbol = f"Σ_m w_{{m,{j}}}^({l + 1}) δ_m^({l + 1})"
-    terms = [f"{_num(below[m][j])} · {_num(bp.delta[l + 1][m])}" for m in range(len(below))]
-    source = f"(δ^({l + 1}) from the layer above, N002.6)"
-    line = f"  {symbol} = {_sum_text(terms)} = {_num(back, bracket=False)}  {source}"
-    return [(f"{_PRIME[act]}(z_{j}^({l}))", derivative(act, fp.z[l][j])), (symbol, back)], [line]
+    prime = f"{_PRIME[act]}(z_{j}^({l}))"
+    slope = derivative(act, fp.z[l][j])
+    terms = [f"{_num(above[m][j])} · {_num(bp.delta[l + 1][m])}" for m in range(len(above))]
+    line = (
+        f"  δ_{j}^({l}) = {prime} · {symbol} = {_num(slope)} · ({_sum_text(terms)}) "
+        f"= {_num(slope)} · {_num(back)} = {_num(bp.delta[l][j], bracket=False)}  "
+        f"(N002.6{_count(terms)}; δ^({l + 1}) from the layer above)"
+    )
+    return [(prime, slope), (symbol, back)], [line]
 
 
 def explain(

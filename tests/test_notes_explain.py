@@ -34,8 +34,18 @@ HEAD = re.compile(
     r"^(?P<target>∂C/∂[wb]\S+) = (?P<symbols>.+) = (?P<numbers>[^=]+) = (?P<hand>\S+)"
     r"   engine: (?P<engine>\S+)$"
 )
-#: A sum's line: symbol = t + t + ... = total, each term "w · δ".
-SUM = re.compile(r"^  (?P<symbol>Σ_\S+ .+?) = (?P<terms>.+) = (?P<total>\S+)  \(")
+#: The delta recursion's line below the output layer (N002.6).
+RECURSION = re.compile(
+    r"^  δ_(?P<j>\d+)\^\((?P<l>\d+)\) = \S+\(z_\d+\^\(\d+\)\)"
+    r" · Σ_m w_\{m,\d+\}\^\(\d+\) δ_m\^\(\d+\)"
+    r" = (?P<slope>\S+) · \((?P<terms>.+)\) = \S+ · (?P<total>\S+) = (?P<delta>\S+)"
+    r"  \((?P<note>N002\.6.*)\)$"
+)
+#: A softmax output's Σ_i (∂a_i/∂z_j)(∂C/∂a_i) line (N004.softmax).
+SOFTMAX = re.compile(
+    r"^  Σ_i a_i\^\((?P<L>\d+)\)\(δ_i(?P<j>\d+) − a_\d+\^\(\d+\)\) ∂C/∂a_i\^\(\d+\)"
+    r" = (?P<terms>.+) = (?P<total>\S+)  \((?P<note>N004\.softmax.*)\)$"
+)
 #: A factor printed with 4 significant digits is within this of its value, relatively.
 DIGITS_4 = 5e-4
 #: Plus this much absolutely: a sum that cancels is only known to its terms' rounding.
@@ -104,38 +114,41 @@ def check_explain(
 
 
 def check_sum_line(model: MLP, x: list[float], y: list[float], loss: str, line: str) -> None:
-    """A sum's line: each factor of each term, and the total, are the engine's values.
+    """A line expanding a sum: every number in it is the engine's value of what it stands for.
 
-    Σ_m w_{m,j}^(l+1) δ_m^(l+1) below the output layer (N002.6), or at a softmax output
-    Σ_i a_i(δ_ij − a_j) ∂C/∂a_i^(L), i.e. Σ_i (∂a_i/∂z_j)(∂C/∂a_i) (N004.softmax).
+    Below the output layer the delta recursion (N002.6),
+    δ_j^(l) = σ'(z_j^(l)) · Σ_m w_{m,j}^(l+1) δ_m^(l+1) = σ' · (w · δ + ...) = σ' · Σ = δ;
+    at a softmax output Σ_i a_i(δ_ij − a_j) ∂C/∂a_i^(L) = Σ_i (∂a_i/∂z_j) · ∂C/∂a_i (N004.softmax).
     """
-    match = SUM.match(line)
-    if match is None:
-        assert line.startswith("  where "), line  # the closed forms' one-line remarks
-        return
     trace, cost = trace_cost(model, x, y, loss)
-    recursion = re.match(r"Σ_m w_\{m,(\d+)\}\^\((\d+)\) δ_m", match["symbol"])
-    softmax = re.match(r"Σ_i a_i\^\((\d+)\)\(δ_i(\d+) ", match["symbol"])
+    recursion = RECURSION.match(line)
+    softmax = SOFTMAX.match(line)
     if recursion:
-        j, above = int(recursion[1]), int(recursion[2])
-        second = node_gradients(cost, trace[above][0])  # δ_m^(l+1)
-        first = [model.w(above, m, j).data for m in range(len(second))]
-    else:
-        assert softmax, line
-        L, j = int(softmax[1]), int(softmax[2])
+        j, l = int(recursion["j"]), int(recursion["l"])
+        second = node_gradients(cost, trace[l + 1][0])  # δ_m^(l+1)
+        first = [model.w(l + 1, m, j).data for m in range(len(second))]
+        z_j, a_j = trace[l][0][j], trace[l][1][j]
+        assert close(number(recursion["slope"]), float(grad(a_j, [z_j])[0]))
+        assert close(number(recursion["delta"]), node_gradients(cost, [z_j])[0])
+        match = recursion
+    elif softmax:
+        L, j = int(softmax["L"]), int(softmax["j"])
         z_j = trace[L][0][j]
         first = [float(grad(a_i, [z_j])[0]) for a_i in trace[L][1]]  # ∂a_i/∂z_j
         second = node_gradients(cost, trace[L][1])  # ∂C/∂a_i
+        match = softmax
+    else:
+        assert line.startswith("  where "), line  # the closed forms' one-line remarks
+        return
     n = len(second)
-    shown = [t for t in match["terms"].split("  (")[0].split(" + ") if t != "…"]
+    shown = [t for t in match["terms"].split(" + ") if t != "…"]
     which = list(range(n)) if n <= 6 else [0, 1, 2, n - 1]  # explain's summary of a long sum
     assert len(shown) == len(which), line
     for i, term in zip(which, shown, strict=True):
         u, v = (number(t) for t in term.split(" · "))
         assert close(u, first[i]), (term, first[i])
         assert close(v, second[i]), (term, second[i])
-    if n > 6:
-        assert f"({n} terms)" in line
+    assert (f"{n} terms" in match["note"]) is (n > 6)
     total = sum(u * v for u, v in zip(first, second, strict=True))
     assert close(number(match["total"]), total)
 
@@ -160,7 +173,7 @@ def test_explain_numbers_are_the_hand_formulas_and_the_engines(
     assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
     text = check_explain(p.model, p.xs[0], p.ys[0], p.loss, l, j, k)
     if l < len(p.model.layers):  # a hidden layer shows the delta recursion's sum
-        assert f"Σ_m w_{{m,{j}}}^({l + 1}) δ_m^({l + 1}) =" in text.split("\n")[1]
+        assert RECURSION.match(text.split("\n")[1])
 
 
 def test_explain_the_notes_example_format() -> None:
@@ -176,8 +189,9 @@ def test_explain_summarises_a_long_sum() -> None:
     digits = load_digits()
     model = MLP(64, [16, 10], seed=0)
     x, y = digits.inputs[0], one_hot(digits.labels[0], 10)
-    text = check_explain(model, x, y, "squared_error", 1, 4, 20)
-    assert "(10 terms)" in text
+    k = next(k for k, v in enumerate(x) if v > 0.5)  # a dark pixel: a_k^(0) is not 0
+    text = check_explain(model, x, y, "squared_error", 1, 4, k)
+    assert ", 10 terms;" in text
 
 
 @pytest.mark.parametrize(
