@@ -27,8 +27,11 @@ from nn.module import MLP
 #: index or missing term shows as an error of order 1.
 TOL = 1e-12
 
-#: A scale below which everything is zero: keeps rel_err defined when every gradient is 0.0.
-TINY = sys.float_info.min
+#: The smallest scale rel_err measures against. Below the smallest normal float (2.2e-308)
+#: numbers are subnormal and keep fewer digits the smaller they are, so differences under it
+#: count as agreement: gradients that small are zero for any purpose. It also keeps rel_err
+#: defined when every gradient is 0.0.
+TINY = sys.float_info.min / TOL
 
 #: Nested lists of floats (a vector, a matrix, a network's dW).
 Nested: TypeAlias = float | Sequence["Nested"]
@@ -153,7 +156,8 @@ def test_rel_err_is_normwise_because_sums_cancel() -> None:
 def test_rel_err_of_zero_gradients_and_shapes() -> None:
     """All-zero gradients agree with all-zero ones; mismatched shapes are an error."""
     assert rel_err([[0.0, 0.0]], [[0.0, 0.0]]) == 0.0
-    assert rel_err([1e-300], [0.0]) > 1.0  # a nonzero hand value against an exact 0 fails
+    assert rel_err([1e-290], [0.0]) > 1.0  # a nonzero hand value against an exact 0 fails
+    assert rel_err([2.2e-309], [2.5e-309]) < TOL  # subnormals: a few digits at most
     with pytest.raises(ValueError, match="2 numbers by hand but 1"):
         rel_err([1.0, 2.0], [1.0])
 
