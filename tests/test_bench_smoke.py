@@ -143,7 +143,7 @@ def test_measure_and_formatting() -> None:
     t = bench.measure(lambda: sum(range(100)), repeats=3, min_time=0.001)
     assert 0.0 < t.best <= t.median <= t.worst
     assert t.number >= 1
-    assert bench.measure_without_gc(lambda: sum(range(100)), calls=3) > 0.0
+    assert bench.measure_without_gc(lambda: sum(range(100)), repeats=2, number=3) > 0.0
     assert gc.isenabled()  # the diagnostic must hand the collector back on
     assert bench.fmt_time(0.0123) == "12.3 ms"
     assert bench.fmt_time(2.5e-5) == "25 µs"
