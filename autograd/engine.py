@@ -204,15 +204,16 @@ class Value:
                 f"{len(ws)} weights"
             )
         # Checking the set of types is one C-level pass; this is the hot loop of every network.
-        if not set(map(type, ws)) <= {Value} and not all(isinstance(w, Value) for w in ws):
+        if not set(map(type, ws)) <= _ONLY_VALUE and not all(isinstance(w, Value) for w in ws):
             raise TypeError("weighted_sum needs Values as weights")
         b = _lift(bias)
         kinds = set(map(type, inputs))
         xs: tuple[float, ...]
-        if kinds <= {float}:
+        if kinds <= _ONLY_FLOAT:
             xs = cast("tuple[float, ...]", tuple(inputs))
         elif Value in kinds or any(isinstance(a, Value) for a in inputs):
-            parents = (*ws, *map(_lift, inputs), b)
+            vs = cast("Sequence[Value]", inputs) if kinds <= _ONLY_VALUE else map(_lift, inputs)
+            parents = (*ws, *vs, b)
             data = rules.f_weighted_sum(*[p.data for p in parents])
             return _node(data, rules.WEIGHTED_SUM, parents, _EMPTY)
         else:
@@ -268,6 +269,8 @@ def _binary(rule: Rule, x: Value, y: Value) -> Value:
 
 
 _new = object.__new__
+_ONLY_VALUE = frozenset((Value,))
+_ONLY_FLOAT = frozenset((float,))
 
 
 # -- the graph walk -----------------------------------------------------------------------------
