@@ -18,13 +18,15 @@ import random
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 from nn import train as training
 from nn.losses import LOSSES
 from nn.module import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS
 
 PROG = "chainrule"
+
+T = TypeVar("T")
 
 
 class CommandError(Exception):
@@ -114,56 +116,27 @@ def numbers(text: str) -> list[float]:
     return values
 
 
-def positive_int(text: str) -> int:
-    """A whole number >= 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number >= 1")
-    return value
+def _checked(convert: Callable[[str], T], ok: Callable[[T], bool], what: str) -> Callable[[str], T]:
+    """An argparse type: ``convert`` the text and require ``ok`` of the result."""
+
+    def parse(text: str) -> T:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}")
+        return value
+
+    parse.__doc__ = f"Parse {what}."
+    return parse
 
 
-def positive_float(text: str) -> float:
-    """A finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
-    return value
-
-
-def fraction(text: str) -> float:
-    """A number strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number strictly between 0 and 1")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """A finite number >= 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number >= 0")
-    return value
-
-
-def whole_number(text: str) -> int:
-    """Any integer (a seed)."""
-    try:
-        return int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+positive_int = _checked(int, lambda v: v >= 1, "a whole number >= 1")
+positive_float = _checked(float, lambda v: math.isfinite(v) and v > 0, "a positive number")
+fraction = _checked(float, lambda v: 0 < v < 1, "a number strictly between 0 and 1")
+non_negative_float = _checked(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+whole_number = _checked(int, lambda v: True, "a whole number")  # a seed: any integer
 
 
 # -- the parser ---------------------------------------------------------------------------------
