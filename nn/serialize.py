@@ -16,14 +16,13 @@ is used.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
-import stat
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NoReturn
+
+from nn.fileio import write_atomic
 
 if TYPE_CHECKING:
     from nn.module import MLP
@@ -67,65 +66,9 @@ def to_dict(model: MLP) -> dict[str, Any]:
     }
 
 
-def write_json_atomic(path: str | os.PathLike[str], obj: object) -> None:
-    """Write ``obj`` as JSON to ``path`` so that readers see the old file or the new, never half.
-
-    The text goes to a temporary file in the same directory (so the rename stays on one file
-    system), is flushed and fsync'ed, and then ``os.replace`` puts it in place. On any error
-    the temporary file is removed and the target is untouched.
-    """
-    target = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, tmp = _create_temporary(directory, os.path.basename(target))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            with contextlib.suppress(FileNotFoundError):
-                # Keep the permissions of the file being replaced.
-                os.chmod(tmp, stat.S_IMODE(os.stat(target).st_mode))
-            json.dump(obj, f, allow_nan=False)
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(directory)
-
-
-def _create_temporary(directory: str, name: str) -> tuple[int, str]:
-    """A new, empty, uniquely named file beside ``name``: (descriptor, path).
-
-    Opened like a plain ``open(path, "w")`` would create it (mode 0666 less the umask, unlike
-    ``tempfile.mkstemp``'s private 0600), with O_EXCL so that it is never someone else's file.
-    """
-    for _ in range(100):
-        tmp = os.path.join(directory, f".{name}.{secrets.token_hex(6)}.tmp")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"could not create a temporary file beside {name} in {directory}")
-
-
-def _fsync_directory(directory: str) -> None:
-    """Make the rename itself durable where the platform allows it (POSIX)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass  # some file systems refuse fsync on a directory; the rename has happened anyway
-    finally:
-        os.close(fd)
-
-
 def save(model: MLP, path: str | os.PathLike[str]) -> None:
     """Write ``model`` to ``path`` (see the module docstring for the format)."""
-    write_json_atomic(path, to_dict(model))
+    write_atomic(path, (json.dumps(to_dict(model), allow_nan=False) + "\n").encode("utf-8"))
 
 
 def _fail(path: str, what: str) -> NoReturn:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 from autograd import Value, no_grad
 from nn import byhand
 from nn.datasets import Dataset, load_digits, make_moons, split, stratified_subset
+from nn.fileio import write_atomic
 from nn.losses import LOSSES, mean
 from nn.module import ACTIVATIONS, MLP
 from nn.optim import SGD
@@ -338,26 +339,6 @@ def check_writable(directory: Path) -> None:
     except OSError as e:
         reason = e.strerror or str(e)
         raise TrainError(f"cannot write to the output directory '{directory}': {reason}") from None
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename.
-
-    A reader never sees half a file, and a failure leaves an older file in place.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
 
 
 def loss_curve_svg(history: Sequence[EpochStats], title: str) -> bytes:

@@ -165,17 +165,6 @@ def test_loss_curve_is_a_deterministic_svg() -> None:
         assert ys == sorted(ys, reverse=True)
 
 
-def test_write_atomic_replaces_and_leaves_no_temporary_file(tmp_path: Path) -> None:
-    target = tmp_path / "f.txt"
-    target.write_text("old")
-    training.write_atomic(target, b"new")
-    assert target.read_bytes() == b"new"
-    assert os.listdir(tmp_path) == ["f.txt"]
-    umask = os.umask(0)
-    os.umask(umask)
-    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
-
-
 def test_check_writable_creates_the_directory(tmp_path: Path) -> None:
     out_dir = tmp_path / "a" / "b"
     training.check_writable(out_dir)

@@ -93,9 +93,8 @@ def test_a_saved_file_gets_ordinary_permissions(tmp_path: Path) -> None:
 # -- atomic writes --------------------------------------------------------------------------
 
 
-def _fail_part_way_through_dump(obj: Any, f: Any, **kwargs: Any) -> None:
-    f.write('{"format": "chainrule-mlp", "version": 1, "sizes": [3,')
-    f.flush()
+def _fail_on_fsync(fd: int) -> None:
+    # Called once the bytes are in the temporary file: a disk that fills up or goes away there.
     raise OSError("no space left on device")
 
 
@@ -104,14 +103,14 @@ def _fail_on_replace(src: Any, dst: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("target", "replacement"),
-    [(json, _fail_part_way_through_dump), (os, _fail_on_replace)],
-    ids=["json.dump", "os.replace"],
+    ("name", "replacement"),
+    [("fsync", _fail_on_fsync), ("replace", _fail_on_replace)],
+    ids=["os.fsync", "os.replace"],
 )
 def test_a_failed_save_leaves_the_old_file_byte_identical(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    target: Any,
+    name: str,
     replacement: Callable[..., None],
 ) -> None:
     """Crash mid-write (or at the rename): the previous file is intact, no temp file remains."""
@@ -119,8 +118,7 @@ def test_a_failed_save_leaves_the_old_file_byte_identical(
     reference_model().save(path)
     before = path.read_bytes()
     other = MLP(3, [4, 2], seed=99)
-    name = "dump" if target is json else "replace"
-    monkeypatch.setattr(target, name, replacement)
+    monkeypatch.setattr(os, name, replacement)
     with pytest.raises(OSError, match=r"no space left|rename failed"):
         other.save(path)
     monkeypatch.undo()
@@ -132,7 +130,7 @@ def test_a_failed_save_leaves_the_old_file_byte_identical(
 def test_a_failed_save_to_a_new_path_creates_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(json, "dump", _fail_part_way_through_dump)
+    monkeypatch.setattr(os, "fsync", _fail_on_fsync)
     with pytest.raises(OSError, match="no space left"):
         reference_model().save(tmp_path / "new.json")
     assert list(tmp_path.iterdir()) == []

@@ -14,13 +14,13 @@ from typing import Any
 import graphviz
 
 from autograd import Value
+from nn.fileio import write_atomic
 from viz.backend import (
     INSTALL_HINT,
     RendererNotFound,
     check_format,
     not_found_message,
     run_renderer,
-    write_atomic,
 )
 from viz.graph import draw
 
@@ -64,6 +64,7 @@ def render(
     """
     check_format(format)
     target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
     source = _source(root, options, "render")
     if format == "dot":
         write_atomic(target, source.encode("utf-8"))
