@@ -475,7 +475,7 @@ def run_graph(args: argparse.Namespace) -> int:
     """``chainrule graph``: ``viz.cli`` draws the graph."""
     import viz.cli
 
-    return int(viz.cli.run(args) or 0)
+    return int(viz.cli.run(args, prog=f"{PROG} graph") or 0)
 
 
 # -- entry point --------------------------------------------------------------------------------

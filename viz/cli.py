@@ -120,18 +120,22 @@ def output_path(args: argparse.Namespace) -> Path:
     return DEFAULT_NETWORK if args.collapse else DEFAULT_GRAPH
 
 
-def run(args: argparse.Namespace) -> int:
-    """Build the example, draw it, write it; print the path. Returns the exit status."""
+def run(args: argparse.Namespace, prog: str = "viz") -> int:
+    """Build the example, draw it, write it; print the path. Returns the exit status.
+
+    Errors are one line on stderr, ``<prog>: error: ...`` (``prog`` names the command that
+    was run, e.g. ``chainrule graph``).
+    """
     try:
         return _run(args)
     except UsageError as e:
-        _error(str(e))
+        _error(prog, str(e))
         return 2
     except (RendererNotFound, RenderError) as e:
-        _error(str(e))
+        _error(prog, str(e))
         return 1
     except OSError as e:
-        _error(f"cannot write {output_path(args)}: {e}")
+        _error(prog, f"cannot write {output_path(args)}: {e}")
         return 1
 
 
@@ -163,8 +167,8 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _error(message: str) -> None:
-    print(f"viz: error: {message}", file=sys.stderr)
+def _error(prog: str, message: str) -> None:
+    print(f"{prog}: error: {message}", file=sys.stderr)
 
 
 class _Parser(argparse.ArgumentParser):
