@@ -1,0 +1,97 @@
+"""The README's examples are true: its Python blocks run and print what it says they print."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(encoding="utf-8"), re.S)
+
+
+def run_block(code: str, where: Path) -> tuple[str, dict[str, Any]]:
+    """What the block prints, and the names it defines."""
+    out = io.StringIO()
+    names: dict[str, Any] = {}
+    cwd = os.getcwd()
+    os.chdir(where)  # the examples write their pictures to the current directory
+    try:
+        with contextlib.redirect_stdout(out):
+            exec(compile(code, "README.md", "exec"), names)
+    finally:
+        os.chdir(cwd)
+    return out.getvalue(), names
+
+
+def test_there_are_examples() -> None:
+    assert len(python_blocks()) >= 2
+
+
+def test_the_ten_line_example_prints_the_numbers_its_comments_give(tmp_path: Path) -> None:
+    code = python_blocks()[0]
+    printed, names = run_block(code, tmp_path)
+    # The comment rounds to 4 decimals; the engine's numbers must round to exactly those.
+    claimed = re.search(r"print\(e\.data.*?#\s*(.*?)\(rounded\)", code)
+    assert claimed is not None
+    expected = [float(t) for t in claimed.group(1).split()]
+    got = [float(t) for t in printed.split()[:4]]
+    assert [round(g, 4) for g in got] == pytest.approx(expected, abs=0, rel=0)
+    claimed_d2 = re.search(r"= ([-\d.]+): derivatives of derivatives", code)
+    assert claimed_d2 is not None
+    # ∂²e/∂b² for e = tanh(ab + c)·a is a³·(−2 tanh d · sech² d), d = ab + c: the closed form.
+    a, b, c = names["a"].data, names["b"].data, names["c"].data
+    d = a * b + c
+    closed = a**3 * -2.0 * math.tanh(d) / math.cosh(d) ** 2
+    assert names["d2"] == pytest.approx(closed, rel=1e-12)  # a few roundings apart
+    assert round(closed, 4) == float(claimed_d2.group(1))
+    assert (tmp_path / "e.svg").read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+def test_the_explain_example_prints_the_line_shown(tmp_path: Path) -> None:
+    code = python_blocks()[1]
+    printed = run_block(code, tmp_path)[0].splitlines()
+    shown = [line.removeprefix("# ") for line in code.splitlines() if line.startswith("# ∂C")]
+    assert shown
+    assert shown[0] in printed
+
+
+@pytest.mark.slow
+def test_make_demo_prints_what_the_readme_shows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default `chainrule train` (what `make demo` runs), in full: about 13 s.
+
+    Also the project's headline targets: at least 95% test accuracy, and the notes' formulas
+    agreeing with the engine to a relative 1e-12.
+    """
+    from nn.cli import main
+
+    text = README.read_text(encoding="utf-8")
+    block = re.search(r"it prints.*?```\n(.*?)```", text, re.S)
+    assert block is not None
+    shown = block.group(1).splitlines()
+
+    out = tmp_path / "out"
+    assert main(["train", "--out", str(out)]) == 0
+    printed = capsys.readouterr().out.replace(str(out), "out").splitlines()
+
+    check = "largest relative difference"
+    assert [s for s in shown if check not in s] == [p for p in printed if check not in p]
+    # The agreement is printed to two digits; it must be at the level of rounding, as shown.
+    (line,) = [p for p in printed if check in p]
+    agreement = re.search(rf"{check} ([\d.e+-]+)", line)
+    assert agreement is not None
+    assert float(agreement.group(1)) < 1e-12
+    accuracy = re.search(r"^test accuracy: ([\d.]+)%$", "\n".join(printed), re.M)
+    assert accuracy is not None
+    assert float(accuracy.group(1)) >= 95.0
