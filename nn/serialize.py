@@ -78,7 +78,10 @@ def _fail(path: str, what: str) -> NoReturn:
 def _number(path: str, value: object, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         _fail(path, f"{where} must be a number, got {type(value).__name__} {value!r}")
-    f = float(value)
+    try:
+        f = float(value)
+    except OverflowError:  # a JSON integer has no size limit; a float does
+        _fail(path, f"{where} must be finite, got an integer of {len(str(value))} digits")
     if not math.isfinite(f):
         _fail(path, f"{where} must be finite, got {f!r}")
     return f
@@ -105,6 +108,8 @@ def read(path: str | os.PathLike[str]) -> Checkpoint:
         _fail(name, f"not a chainrule model file: not UTF-8 text ({e})")
     except ValueError as e:  # json.JSONDecodeError is a ValueError
         _fail(name, f"not a chainrule model file: not valid JSON ({e})")
+    except RecursionError:  # json's decoder recurses once per nested [ or {
+        _fail(name, "not a chainrule model file: JSON nested too deeply to read")
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         _fail(name, f'not a chainrule model file: expected a JSON object with "format": "{FORMAT}"')
     version = data.get("version")

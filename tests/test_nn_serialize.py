@@ -246,6 +246,14 @@ BAD_FILES: list[tuple[str, Callable[[], str | bytes], str]] = [
         lambda: _text(_set(("biases", 1, 0), float("-inf"))),
         r'"biases"\[1\]\[0\] \(b_\{0\}\^\(2\)\) must be finite, got -inf',
     ),
+    (
+        # A JSON integer beyond the float range: float() of it raises OverflowError.
+        "an integer weight too large for a float",
+        lambda: _text(_set(("weights", 1, 0, 2), 10**400)),
+        r'"weights"\[1\]\[0\]\[2\] \(w_\{0,2\}\^\(2\)\) must be finite, got an integer of 401 dig',
+    ),
+    # json's decoder recurses once per bracket: this depth raises RecursionError inside it.
+    ("nested too deeply", lambda: "[" * 100_000 + "]" * 100_000, "JSON nested too deeply"),
 ]
 
 
