@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -392,6 +393,45 @@ def test_gradcheck_fails_on_a_small_error_in_a_partial() -> None:
         pytest.raises(GradcheckError, match=r"input 0 \(x = 0\.2\): engine"),
     ):
         gradcheck(lambda x: x.tanh(), [0.2])
+
+
+# ---------------------------------------------------------------------------------------------
+# Memory: no closure and no reference cycle per node.
+
+
+def test_nodes_share_their_table_row_and_form_no_reference_cycles() -> None:
+    """Every node points at a shared row of the table (no closure of its own), and a graph,
+    its backward pass and a derivative graph are freed by reference counting alone.
+
+    With the cycle collector off, dropping the last reference must free everything: a
+    following ``gc.collect()`` then finds no unreachable object, whereas any per-node cycle
+    (a closure over the node, a gradient left holding a derivative graph) would be found.
+    """
+    assert not hasattr(Value(1.0), "__dict__")  # __slots__: nothing can be hung on a node
+    gc.collect()
+    gc.disable()
+    try:
+        x, y = Value(0.7), Value(1.3)
+        out = Value.sum(
+            [
+                (x * y - x / y).tanh(),
+                (x**2 + y**0.5).log(),
+                (-x).exp().sigmoid() * (y**x).relu(),
+                Value.weighted_sum([x, y], [y, 2.0], x),
+                Value.weighted_sum([x, y], [0.5, 2.0], y),
+            ]
+        )
+        for node in topological_order(out):
+            assert node._rule is None or node._rule in rules.TABLE or node.op.startswith("**")
+        assert (x * y)._rule is (y * x)._rule is rules.MUL
+        assert (x**0.5)._rule is (y**0.5)._rule  # one row per constant exponent, cached
+        out.backward()
+        (g,) = grad(out, x, create_graph=True)
+        grad(g, [x, y])
+        del x, y, out, g, node
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
 
 
 # ---------------------------------------------------------------------------------------------
