@@ -152,7 +152,10 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: int | None = None) -> Dat
 def _stratified_indices(
     dataset: Dataset, fraction: float, rng: random.Random, lowest: int, spare: int
 ) -> list[int]:
-    """Round(f · k) of each class's k indices, chosen at random, clamped to lowest..k − spare."""
+    """Round(f · k) of each class's k indices, chosen at random, clamped to lowest..k − spare.
+
+    A class with fewer than ``lowest`` indices gives all it has.
+    """
     by_class: list[list[int]] = [[] for _ in range(dataset.n_classes)]
     for i, y in enumerate(dataset.labels):
         by_class[y].append(i)
@@ -182,7 +185,9 @@ def split(dataset: Dataset, test_fraction: float, seed: int | None) -> tuple[Dat
             "too few for both a training and a test set"
         )
     rng = random.Random(seed)
-    test = _stratified_indices(dataset, test_fraction, rng, lowest=min(1, min(counts)), spare=1)
+    # lowest=1 for every class: an empty class takes nothing from it (the slice is empty), and
+    # lowering it for all classes because one is empty would let small ones lose their test set.
+    test = _stratified_indices(dataset, test_fraction, rng, lowest=1, spare=1)
     in_test = set(test)
     train = [i for i in range(len(dataset)) if i not in in_test]
     rng.shuffle(train)
@@ -200,7 +205,7 @@ def stratified_subset(dataset: Dataset, n: int, seed: int | None) -> Dataset:
     if n >= len(dataset):
         return dataset
     rng = random.Random(seed)
-    lowest = min(2, min(dataset.class_counts()))
-    chosen = _stratified_indices(dataset, n / len(dataset), rng, lowest=lowest, spare=0)
+    # A class with fewer than two examples gives what it has (the slice is shorter).
+    chosen = _stratified_indices(dataset, n / len(dataset), rng, lowest=2, spare=0)
     rng.shuffle(chosen)
     return dataset.subset(chosen)

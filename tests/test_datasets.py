@@ -175,6 +175,18 @@ def test_split_keeps_a_tiny_class_in_both_sets() -> None:
         assert test.class_counts()[0] == 1
 
 
+def test_an_empty_class_does_not_cost_the_others_their_minimum() -> None:
+    # Class 1 has no examples (n_classes counts it all the same). Class 2 has two: split must
+    # still give it one test example, and a subset must still give it two, enough to split.
+    data = Dataset("gap", [[float(i)] for i in range(13)], [0] * 10 + [2] * 3, 3)
+    train, test = split(data, 0.01, seed=0)
+    assert train.class_counts() == [9, 0, 2]
+    assert test.class_counts() == [1, 0, 1]
+    subset = stratified_subset(data, 4, seed=0)
+    assert subset.class_counts() == [3, 0, 2]
+    split(subset, 0.5, seed=0)  # does not refuse a class of one
+
+
 def test_split_refuses_what_it_cannot_do() -> None:
     data = Dataset("one", [[0.0], [1.0], [2.0]], [0, 1, 1], 2)
     with pytest.raises(ValueError, match="class 0 of 'one' has one example"):
