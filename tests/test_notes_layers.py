@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad
 from nn import byhand
-from nn.module import ACTIVATIONS
+from nn.module import ACTIVATIONS, MLP
 from tests.strategies import NetSpec, Problem, network_reals, problems, targets
 from tests.test_notes_common import (
     TOL,
@@ -144,6 +144,49 @@ def test_N004_CE_softmax_output_cross_entropy(p: Problem) -> None:
         assert rel_err(byhand.softmax_cross_entropy_delta(fp.a[L], y), engine_delta) < TOL
         by_jacobian = byhand.softmax_backward(fp.a[L], byhand.d_cross_entropy(fp.a[L], y))
         assert rel_err(by_jacobian, engine_delta) < TOL
+
+
+@given(problems("cross_entropy"), st.data())
+def test_N004_CE_general_form_for_a_target_that_is_not_one_hot(
+    p: Problem, data: st.DataObject
+) -> None:
+    """N004.CE's general form δ_i^(L) = a_i Σ_j y_j − y_i, for any y >= 0 (not only one-hot).
+
+    N004.softmax applied to N004.dE gives it; for a one-hot y (Σ_j y_j = 1) it is the note's
+    a − y, which is all the drawn targets of the other tests exercise.
+    """
+    assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
+    L = len(p.model.layers)
+    n = p.model.sizes[-1]
+    for x in p.xs:
+        y = data.draw(st.lists(st.floats(0.0, 2.0), min_size=n, max_size=n), label="y")
+        fp = hand_forward(p.model, x)
+        trace, cost = trace_cost(p.model, x, y, p.loss)
+        engine_delta = node_gradients(cost, trace[L][0])
+        # Norm-wise against the terms a_i Σ_j y_j and y_i, which cancel where a_i Σ y ≈ y_i.
+        floor = max(*y, *(a * sum(y) for a in fp.a[L]))
+        assert rel_err(byhand.softmax_cross_entropy_delta(fp.a[L], y), engine_delta, floor) < TOL
+        by_jacobian = byhand.softmax_backward(fp.a[L], byhand.d_cross_entropy(fp.a[L], y))
+        assert rel_err(by_jacobian, engine_delta, floor) < TOL
+
+
+@pytest.mark.parametrize(("bias", "y"), [(60.0, 0.0), (-800.0, 1.0)])
+def test_N003_w3_where_the_sigmoid_output_saturated(bias: float, y: float) -> None:
+    """N003.w3's δ^(L) = a − y has no 1/a or 1/(1 − a): it still gives the engine's gradients
+    where σ(z^(L)) rounded to exactly 1.0 or 0.0, where N003.L's derivative by itself fails.
+
+    (The saturated output far from its target: there a − y is of order 1 and exact; beside its
+    target, a − y cancels, as the engine's σ(z) − y does.)
+    """
+    model = MLP(2, [3, 1], seed=0)
+    model.b(2, 0).data = bias
+    x = [0.5, -1.0]
+    fp = hand_forward(model, x)
+    assert fp.a[2][0] == (1.0 if bias > 0.0 else 0.0)
+    with pytest.raises(ValueError, match=r"output a_0 must be in \(0, 1\)"):
+        byhand.d_binary_cross_entropy(fp.a[2], [y])
+    hand = byhand.gradients(model, x, [y], "binary_cross_entropy")
+    assert rel_err(hand, engine_gradients(model, [x], [[y]], "binary_cross_entropy")) < TOL
 
 
 # ---------------------------------------------------------------------------------------------
