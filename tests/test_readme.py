@@ -1,4 +1,6 @@
-"""The README's examples are true: its Python blocks run and print what it says they print."""
+"""The README's examples are true: its Python blocks run and print what it says they print, and
+its pictures are what the commands it shows for them draw.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +9,28 @@ import io
 import math
 import os
 import re
+import shlex
+import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+from tests.test_viz_support import pure_only, svg_edges, svg_nodes
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+#: A picture the README says a command made: `.venv/bin/python -m viz ARGS --out docs/img/X`.
+VIZ_COMMAND = re.compile(r"`\.venv/bin/python -m viz ([^`]*?)--out (docs/img/[\w.-]+)`")
+#: Every picture the README shows.
+PICTURE = re.compile(r"!\[[^\]]*\]\((docs/img/[^)]+)\)")
+#: The demo's pictures, as the README pairs them: a header row naming the files `make demo`
+#: writes, then a row of their copies in docs/img.
+DEMO_PICTURES = re.compile(
+    r"^\| `(out/[\w.]+)` \| `(out/[\w.]+)`[^\n]*\n\|[-|]+\n"
+    r"\| !\[[^\]]*\]\(([^)]+)\) \| !\[[^\]]*\]\(([^)]+)\) \|$",
+    re.M,
+)
 
 
 def python_blocks() -> list[str]:
@@ -31,6 +49,28 @@ def run_block(code: str, where: Path) -> tuple[str, dict[str, Any]]:
     finally:
         os.chdir(cwd)
     return out.getvalue(), names
+
+
+def drawn(svg: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a Graphviz SVG shows, apart from where the renderer placed it.
+
+    Each node's text pieces and fill colours (|grad| shading), each edge's colour and width
+    (|∂C/∂w| in the collapsed view): everything that comes from the graph and its numbers.
+    """
+    nodes = {
+        name: (node.texts, [shape.get("fill") for shape in node.shapes])
+        for name, node in svg_nodes(svg).items()
+    }
+    edges = {
+        title: (path.get("stroke"), float(path.get("stroke-width", "1")))
+        for title, path in svg_edges(svg).items()
+    }
+    return nodes, edges
+
+
+def svg_texts(svg: bytes) -> list[str]:
+    """Every text of an SVG (matplotlib's title, axis labels, tick labels and legend)."""
+    return [t.text or "" for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")]
 
 
 def test_there_are_examples() -> None:
@@ -65,6 +105,25 @@ def test_the_explain_example_prints_the_line_shown(tmp_path: Path) -> None:
     assert shown[0] in printed
 
 
+def test_the_readme_pictures_are_what_their_commands_draw(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import viz.cli
+
+    text = README.read_text(encoding="utf-8")
+    commands = VIZ_COMMAND.findall(text)
+    demo = DEMO_PICTURES.search(text)
+    assert demo is not None
+    # Every picture shown is either made by a command shown or a copy of the demo's output.
+    shown = set(PICTURE.findall(text))
+    assert shown == {picture for _, picture in commands} | {demo.group(3), demo.group(4)}
+    pure_only(monkeypatch, tmp_path)
+    for args, picture in commands:
+        out = tmp_path / Path(picture).name
+        assert viz.cli.main([*shlex.split(args), "--out", str(out)]) == 0
+        assert drawn(out.read_bytes()) == drawn((REPO / picture).read_bytes()), picture
+
+
 @pytest.mark.slow
 def test_make_demo_prints_what_the_readme_shows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -72,7 +131,8 @@ def test_make_demo_prints_what_the_readme_shows(
     """The default `chainrule train` (what `make demo` runs), in full: about 13 s.
 
     Also the project's headline targets: at least 95% test accuracy, and the notes' formulas
-    agreeing with the engine to a relative 1e-12.
+    agreeing with the engine to a relative 1e-12; and the README's pictures of the demo are
+    copies of what it wrote.
     """
     from nn.cli import main
 
@@ -95,3 +155,12 @@ def test_make_demo_prints_what_the_readme_shows(
     accuracy = re.search(r"^test accuracy: ([\d.]+)%$", "\n".join(printed), re.M)
     assert accuracy is not None
     assert float(accuracy.group(1)) >= 95.0
+
+    demo = DEMO_PICTURES.search(text)
+    assert demo is not None
+    (loss, network), (loss_copy, network_copy) = demo.group(1, 2), demo.group(3, 4)
+    assert (loss, network) == ("out/loss.svg", "out/network.svg")
+    written = {name: (tmp_path / name).read_bytes() for name in (loss, network)}
+    assert drawn(written[network]) == drawn((REPO / network_copy).read_bytes())
+    # Its texts (title, axis ranges, legend), not its coordinates: those move with matplotlib.
+    assert svg_texts(written[loss]) == svg_texts((REPO / loss_copy).read_bytes())
