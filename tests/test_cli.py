@@ -140,7 +140,7 @@ def test_seeded_runs_are_reproducible(capsys: pytest.CaptureFixture[str], tmp_pa
         outputs.append(out.replace(str(tmp_path / name), "OUT"))
     first, second, other = outputs
     assert first == second  # every printed number, to the last digit
-    for name in ("model.json", "loss.svg"):
+    for name in ("model.json", "loss.svg", "network.svg"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
     # The seed matters: another one gives other weights.
     assert (tmp_path / "a" / "model.json").read_bytes() != (
