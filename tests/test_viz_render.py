@@ -300,7 +300,8 @@ def test_render_accepts_a_drawn_graph(monkeypatch: pytest.MonkeyPatch, tmp_path:
 
 def test_bad_arguments_are_named(tmp_path: Path) -> None:
     with pytest.raises(TypeError, match="render needs a Value or a drawn graphviz graph, got str"):
-        viz.render("a*b", tmp_path / "g.svg")
+        viz.render("a*b", tmp_path / "new" / "g.svg")
+    assert not (tmp_path / "new").exists()  # refused before anything is made
     with pytest.raises(TypeError, match=r"drawing options \(digits\) apply only to a Value"):
         viz.to_svg(viz.draw(example()), digits=3)
     with pytest.raises(ValueError, match="unknown format 'gif'"):

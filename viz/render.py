@@ -63,9 +63,9 @@ def render(
     the path written.
     """
     check_format(format)
+    source = _source(root, options, "render")
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    source = _source(root, options, "render")
     if format == "dot":
         write_atomic(target, source.encode("utf-8"))
         return target
