@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import re
 import subprocess
@@ -51,6 +52,13 @@ def test_default_draws_a_neuron_with_its_gradients(tmp_path: Path) -> None:
     grads = [float(t[-1].removeprefix("grad ")) for t in texts if t[0] == "w"]
     assert len(grads) == 2
     assert any(g != 0.0 for g in grads)
+
+
+def test_importing_the_main_module_runs_nothing(capsys: pytest.CaptureFixture[str]) -> None:
+    # pytest given viz/__main__.py, or a documentation tool, imports it: that must not run
+    # the command (which would parse pytest's own arguments and exit).
+    importlib.import_module("viz.__main__")
+    assert capsys.readouterr() == ("", "")
 
 
 def test_help_explains_every_option(tmp_path: Path) -> None:

@@ -1,7 +1,6 @@
 """``python -m viz``: see ``viz.cli``."""
 
-import sys
-
 from viz.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    raise SystemExit(main())
