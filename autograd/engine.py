@@ -184,7 +184,10 @@ class Value:
         """Σ_k values[k], as one node (a chain of ``+`` would make one node per term)."""
         parents = tuple(values)
         if not all(isinstance(v, Value) for v in parents):
-            raise TypeError("Value.sum needs Values; wrap plain numbers with Value(x)")
+            raise TypeError(
+                f"Value.sum needs Values; {_first_non_value(parents)} "
+                "(wrap plain numbers with Value(x))"
+            )
         return _node(rules.SUM.forward(*[p.data for p in parents]), rules.SUM, parents, _EMPTY)
 
     @staticmethod
@@ -205,7 +208,7 @@ class Value:
             )
         # Checking the set of types is one C-level pass; this is the hot loop of every network.
         if not set(map(type, ws)) <= _ONLY_VALUE and not all(isinstance(w, Value) for w in ws):
-            raise TypeError("weighted_sum needs Values as weights")
+            raise TypeError(f"weighted_sum needs Values as weights; {_first_non_value(ws)}")
         b = _lift(bias)
         kinds = set(map(type, inputs))
         xs: tuple[float, ...]
@@ -230,6 +233,12 @@ class Value:
             node.grad += node._g
             node._g = _ZERO
             node._n = 0
+
+
+def _first_non_value(items: Sequence[object]) -> str:
+    """Which of ``items`` is not a Value, for an error message: "item k is <type> <repr>"."""
+    k, bad = next((k, v) for k, v in enumerate(items) if not isinstance(v, Value))
+    return f"item {k} is {type(bad).__name__} {bad!r}"
 
 
 def _lift(x: Operand) -> Value:

@@ -146,10 +146,10 @@ def test_exp_just_below_overflow_is_fine() -> None:
 
 def test_sum_and_weighted_sum_refuse_bad_arguments() -> None:
     """Plain numbers where Values are needed, and mismatched lengths."""
-    with pytest.raises(TypeError, match=r"Value\.sum needs Values"):
+    with pytest.raises(TypeError, match=r"Value\.sum needs Values; item 1 is float 2\.0"):
         Value.sum([Value(1.0), 2.0])  # type: ignore[list-item]
-    with pytest.raises(TypeError, match=r"weighted_sum needs Values as weights"):
-        Value.weighted_sum([1.0], [2.0])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match=r"weighted_sum needs Values as weights; item 0 is int 1"):
+        Value.weighted_sum([1], [2.0])  # type: ignore[list-item]
     with pytest.raises(ValueError, match=r"as many inputs as weights: 1 inputs, 2 weights"):
         Value.weighted_sum([Value(1.0), Value(2.0)], [3.0])
     with pytest.raises(TypeError, match=r"weighted_sum input needs a real number.*got str"):
