@@ -278,9 +278,10 @@ def test_graph_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None
     [
         ([], ["train", "explain", "graph"]),
         (["train"], ["--dataset", "--hidden", "--activation", "--loss", "--epochs", "--lr"]),
-        (["train"], ["--batch-size", "--seed", "--out"]),
+        (["train"], ["--batch-size", "--seed", "--out", "--output-activation", "--quiet"]),
+        (["train"], ["--test-fraction", "--samples", "--noise"]),
         (["explain"], ["--arch", "--model", "--weight", "--bias", "--input", "--target"]),
-        (["graph"], []),
+        (["graph"], ["--arch", "--out", "--collapse", "--shade", "--cluster", "--digits"]),
     ],
 )
 def test_help(capsys: pytest.CaptureFixture[str], argv: list[str], options: list[str]) -> None:
