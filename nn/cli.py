@@ -475,7 +475,7 @@ def run_graph(args: argparse.Namespace) -> int:
     """``chainrule graph``: ``viz.cli`` draws the graph."""
     import viz.cli
 
-    return int(viz.cli.run(args, prog=f"{PROG} graph") or 0)
+    return viz.cli.run(args, prog=f"{PROG} graph")
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -489,7 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as e:
         print(f"{e.prog}: error: {e}", file=sys.stderr)
         return 2
-    except SystemExit as e:  # --help and --version print, then exit
+    except SystemExit as e:  # --help prints, then exits
         return e.code if isinstance(e.code, int) else 0
     command = f"{PROG} {args.command}"
     try:
