@@ -54,7 +54,6 @@ def test_slip_000_eq20_indexes_17_hidden_neurons() -> None:
         model.w(2, 0, 16)
     with pytest.raises(IndexError, match=r"k=16 is out of range.*0\.\.15"):
         byhand.explain(model, x, y, 2, 0, 16)
-    assert len(range(16 + 1)) == 17  # the indices 0..16
     seventeen = MLP(64, [17, 10], seed=0)
     assert seventeen.w(2, 0, 16).label == "w_{0,16}^(2)"
 
