@@ -279,10 +279,16 @@ def _add_graph(commands: argparse._SubParsersAction[_Parser]) -> None:
         import viz.cli
     except ImportError as e:  # the viz extra (the graphviz package) is not installed
         missing = str(e)
+        # No options at all ('+' is never typed): every argument, --arch or --help included,
+        # lands in `rest`, so the user reads how to install viz, not "unrecognized arguments".
         p = commands.add_parser(
-            "graph", help="draw a computation graph to SVG", description=description
+            "graph",
+            help="draw a computation graph to SVG",
+            description=description,
+            prefix_chars="+",
+            add_help=False,
         )
-        p.add_argument("rest", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+        p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
         p.set_defaults(run=lambda _args: _missing_viz(missing))
         return
     p = commands.add_parser(

@@ -270,6 +270,17 @@ def test_graph_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None
     assert_one_line_error(err, "chainrule graph: error:", "'many'")
 
 
+@pytest.mark.parametrize("argv", [[], ["--arch", "2,1", "--collapse"], ["--help"]])
+def test_graph_without_viz_says_how_to_install_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "viz.cli", None)  # `import viz.cli` now fails
+    status, out, err = run(capsys, "graph", *argv)
+    assert status == 1
+    assert out == ""
+    assert_one_line_error(err, "chainrule graph: error:", "pip install 'chainrule[viz]'")
+
+
 # -- --help -------------------------------------------------------------------------------------
 
 
