@@ -149,18 +149,27 @@ def test_seeded_runs_are_reproducible(capsys: pytest.CaptureFixture[str], tmp_pa
     assert first != other
 
 
-def test_python_m_nn_runs_train(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "nn", "train", *TINY, "--quiet", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert 0.0 <= printed_accuracy(done.stdout) <= 100.0
-    assert (tmp_path / "model.json").is_file()
+def test_python_m_nn_runs_train_reproducibly_across_processes(tmp_path: Path) -> None:
+    # Two interpreters with different string hashes: an order taken from a set or a hash
+    # would make the runs differ here, where the in-process test above cannot see it.
+    runs = []
+    for hash_seed in ("1", "2"):
+        out_dir = tmp_path / hash_seed
+        done = subprocess.run(
+            [sys.executable, "-m", "nn", "train", *TINY, "--quiet", "--out", str(out_dir)],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        assert 0.0 <= printed_accuracy(done.stdout) <= 100.0
+        files = {p.name: p.read_bytes() for p in sorted(out_dir.iterdir())}
+        assert list(files) == ["loss.svg", "model.json", "network.svg"]
+        runs.append((done.stdout.replace(str(out_dir), "OUT"), files))
+    assert runs[0] == runs[1]
 
 
 def test_python_m_nn_bad_input_is_one_line(tmp_path: Path) -> None:
