@@ -168,12 +168,7 @@ class Layer(Module):
 
     def forward(self, x: Sequence[Input]) -> tuple[list[Value], list[Value]]:
         """(z^(l), a^(l)) for the activations ``x`` = a^(l−1) of the layer below."""
-        wsum = Value.weighted_sum
-        zs = []
-        for n in self.neurons:
-            z = wsum(n.w, x, n.b)  # type: ignore[arg-type]
-            z.label = n.z_label
-            zs.append(z)
+        zs = [n.weighted_input(x) for n in self.neurons]
         if self.activation == "softmax":
             acts = softmax(zs)
         else:
