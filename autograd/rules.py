@@ -1,16 +1,18 @@
 """The derivative table: every primitive's forward formula beside its local partial derivatives.
 
-One row per primitive. ``forward`` computes the value on plain floats and is the single place
-where domain errors and overflow are caught and reported. ``partials`` returns
+One row per primitive. ``forward`` computes the value on plain floats and catches and reports
+domain errors and overflow (the partials can still fail where the value exists but a
+derivative does not, as x^y's in y at x <= 0, or x^0.5's at 0; the engine then names the
+operation and its operands). ``partials`` returns
 ``(∂out/∂arg_0, ∂out/∂arg_1, ...)`` for the operation's *Value* arguments; it is written with
 the dispatching functions below (``exp``, ``log``, ``sigmoid``, ``power``, ``step``) and plain
 arithmetic, so the very same formula runs on floats (fast first derivatives) and on ``Value``s
 (a differentiable graph of the derivative, hence higher derivatives).
 
 A partials function is called as ``partials(out, *args)``: ``out`` is the operation's result
-and ``args`` are its arguments followed by its constants (a fixed exponent, the constant inputs
-of a weighted sum). In float mode these are the ``data`` of the nodes; in graph mode they are
-the nodes themselves.
+and ``args`` are its arguments followed by its constants (the constant inputs of a weighted
+sum; a constant exponent c is not passed, it is part of its row, ``power_rule(c)``). In float
+mode these are the ``data`` of the nodes; in graph mode they are the nodes themselves.
 """
 
 from __future__ import annotations
