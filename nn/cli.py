@@ -22,7 +22,7 @@ from typing import NoReturn, TypeVar
 
 from nn import train as training
 from nn.losses import LOSSES
-from nn.module import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS
+from nn.module import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS, refuse_huge
 
 PROG = "chainrule"
 
@@ -87,6 +87,10 @@ def architecture(text: str) -> list[int]:
             f"{text!r} is not an architecture: give the number of inputs and at least one "
             "layer size, separated by commas (e.g. 2,3,2)"
         )
+    try:
+        refuse_huge(sizes)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
     return sizes
 
 

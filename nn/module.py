@@ -19,6 +19,7 @@ graph reads like the notes.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import random
@@ -62,6 +63,28 @@ INIT_GAIN: dict[str, float] = {
     "linear": 1.0,
     "softmax": 1.0,
 }
+
+
+#: The largest network the command-line tools will build. Each parameter is a Python object
+#: (about 150 bytes, and a fraction of a microsecond per training step), so past this a typo
+#: such as ``--arch 2,99999999`` would exhaust the machine's memory instead of failing.
+CLI_MAX_PARAMETERS = 1_000_000
+
+
+def parameter_count(sizes: Sequence[int]) -> int:
+    """Σ_l n_l (n_(l−1) + 1): the weights and biases of an MLP with layer sizes ``sizes``."""
+    return sum(n * (m + 1) for m, n in itertools.pairwise(sizes))
+
+
+def refuse_huge(sizes: Sequence[int], limit: int = CLI_MAX_PARAMETERS) -> None:
+    """ValueError if an MLP with layer sizes ``sizes`` would have more than ``limit`` parameters."""
+    count = parameter_count(sizes)
+    if count > limit:
+        shown = ",".join(map(str, sizes))
+        raise ValueError(
+            f"a {shown} network would have {count:,} parameters, more than the {limit:,} a "
+            "scalar engine can hold and train in reasonable time and memory"
+        )
 
 
 def _check_index(value: object, name: str, low: int, high: int, where: str) -> int:

@@ -29,7 +29,7 @@ from nn import byhand
 from nn.datasets import Dataset, load_digits, make_moons, split, stratified_subset
 from nn.fileio import write_atomic
 from nn.losses import LOSSES, mean
-from nn.module import ACTIVATIONS, MLP
+from nn.module import ACTIVATIONS, MLP, refuse_huge
 from nn.optim import SGD
 
 if TYPE_CHECKING:
@@ -160,6 +160,10 @@ def load_data(config: TrainConfig) -> tuple[Dataset, Dataset]:
 
 def build_model(config: TrainConfig, nin: int, n_classes: int) -> MLP:
     """The MLP nin → hidden... → n_classes with the configured activations, seeded."""
+    try:
+        refuse_huge([nin, *config.hidden, n_classes])
+    except ValueError as e:
+        raise TrainError(f"--hidden {','.join(map(str, config.hidden))}: {e}") from None
     return MLP(
         nin,
         [*config.hidden, n_classes],

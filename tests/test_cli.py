@@ -326,6 +326,9 @@ def test_help(capsys: pytest.CaptureFixture[str], argv: list[str], options: list
         (["explain", "--arch", "2,x,2", "--weight", "1,0,0"], ["'2,x,2' is not an architecture"]),
         (["explain", "--arch", "2", "--weight", "1,0,0"], ["'2' is not an architecture"]),
         (["explain", "--arch", "2,0,1", "--weight", "1,0,0"], ["'2,0,1'"]),
+        # A typo that would build 3e20 parameters must fail at once, not exhaust memory.
+        (["explain", "--arch", "2,99999999999999999999", "--weight", "1,0,0"], ["1,000,000"]),
+        (["graph", "--arch", "2,9999999,2"], ["--arch 2,9999999,2", "49,999,997 parameters"]),
         (["explain", "--arch", "2,3,2", "--weight", "1,0"], ["'1,0' is not an index l,j,k"]),
         (["explain", "--arch", "2,3,2", "--weight", "a,b,c"], ["'a,b,c'"]),
         (["explain", "--weight", "1,0,0"], ["--arch", "--model"]),
@@ -348,6 +351,17 @@ def test_bad_command_lines(
     assert status == 2
     assert out == ""
     assert_one_line_error(err, *fragments)
+
+
+def test_train_refuses_a_network_too_big_before_loading_memory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The size depends on the data set's inputs and classes, so it is checked once they are
+    # known (exit status 1, like the other checks after parsing), still before any training.
+    status, out, err = run(capsys, "train", "--hidden", "100000,100", "--out", str(tmp_path))
+    assert status == 1
+    assert out == ""
+    assert_one_line_error(err, "--hidden 100000,100", "64,100000,100,10", "16,501,110 parameters")
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ import nn
 import nn.byhand
 from autograd import Value
 from nn import ACTIVATIONS, MLP, Layer, Module, Neuron
-from nn.module import INIT_GAIN
+from nn.module import INIT_GAIN, parameter_count, refuse_huge
 from tests.strategies import NetSpec, net_specs, network_inputs, networks
 
 #: The label grammar of the contract (viz parses these labels).
@@ -489,3 +489,17 @@ def test_import_nn_needs_nothing_beyond_the_standard_library() -> None:
     )
     assert ast.literal_eval(result.stdout) == []
     assert nn.explain is nn.byhand.explain
+
+
+def test_parameter_count_is_the_length_of_parameters() -> None:
+    """parameter_count(sizes) predicts len(MLP(...).parameters()) without building the model."""
+    for sizes in ([1, 1], [2, 3, 1], [64, 16, 10], [3, 2, 4, 1]):
+        model = MLP(sizes[0], sizes[1:], seed=0)
+        assert parameter_count(sizes) == len(model.parameters())
+
+
+def test_refuse_huge_names_the_network_and_its_size() -> None:
+    refuse_huge([64, 16, 10])  # 1,210 parameters: fine
+    refuse_huge([999, 1000], limit=1_000_000)  # exactly the limit: fine
+    with pytest.raises(ValueError, match=r"a 1000,1000 network would have 1,001,000 parameters"):
+        refuse_huge([1000, 1000])

@@ -119,6 +119,7 @@ def test_digits_seed_shade_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         (["--arch", "2,x,1"], 2, "--arch '2,x,1' is not a list of layer sizes"),
         (["--arch", "3"], 2, "--arch '3' is not a list of layer sizes"),
         (["--arch", "2,0"], 2, "--arch '2,0' is not a list of layer sizes"),
+        (["--arch", "2,9999999,2"], 2, "49,999,997 parameters, more than the 1,000,000"),
         (["--digits", "0"], 2, "--digits 0 is out of range"),
         (["--digits", "many"], 2, "argument --digits: invalid int value: 'many'"),
         (["--out", "picture.gif"], 2, "cannot tell the format from the suffix '.gif'"),

@@ -99,6 +99,12 @@ def parse_arch(text: str) -> list[int]:
             f"--arch {text!r} is not a list of layer sizes: give two or more whole numbers >= 1 "
             "separated by commas, e.g. 2,3,1"
         )
+    from nn.module import refuse_huge  # here, not at the top: `viz` itself must not need nn
+
+    try:
+        refuse_huge(sizes)
+    except ValueError as e:
+        raise UsageError(f"--arch {text}: {e}") from None
     return sizes
 
 
