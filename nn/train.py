@@ -355,6 +355,7 @@ def loss_curve_svg(history: Sequence[EpochStats], title: str) -> bytes:
     import matplotlib
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     epochs = [h.epoch for h in history]
     with matplotlib.rc_context({"svg.hashsalt": "chainrule", "svg.fonttype": "none"}):
@@ -371,6 +372,7 @@ def loss_curve_svg(history: Sequence[EpochStats], title: str) -> bytes:
         acc_ax.plot(epochs, [100 * h.test_accuracy for h in history], marker=".", label="test")
         acc_ax.set_ylabel("accuracy (%)")
         acc_ax.set_xlabel("epoch")
+        acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         acc_ax.grid(alpha=0.3)
         acc_ax.legend(loc="lower right")
         buffer = io.BytesIO()
