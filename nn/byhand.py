@@ -711,7 +711,12 @@ def backpropagate(
     layer l's gradients (N002.18, N002.19) and for δ^(l−1) (N002.6).
     """
     L = len(W)
-    if len(fp.z) != L + 1 or len(b) != L:
+    if len(b) != L or len(activations) != L:
+        raise ValueError(
+            f"backpropagate: {L} weight matrices, {len(b)} bias vectors and "
+            f"{len(activations)} activations; each layer needs one of each"
+        )
+    if len(fp.z) != L + 1:
         raise ValueError(f"backpropagate: the forward pass has {len(fp.z) - 1} layers, not {L}")
     delta: list[Vector] = [[] for _ in range(L + 1)]
     dW: list[Matrix] = [[] for _ in range(L)]

@@ -125,6 +125,19 @@ def test_N002_DP_refuses_bad_input(x: list[float], y: list[float], loss: str, me
         byhand.gradients(MLP(2, [3, 1], seed=0), x, y, loss)
 
 
+def test_N002_DP_backpropagate_refuses_mismatched_layers() -> None:
+    """backpropagate names what does not fit: a forward pass, biases or activations too few."""
+    W, b = [[[0.5]], [[2.0]]], [[0.0], [0.0]]
+    fp = byhand.forward(W, b, ["sigmoid", "sigmoid"], [1.0])
+    with pytest.raises(ValueError, match="2 weight matrices, 2 bias vectors and 1 activations"):
+        byhand.backpropagate(W, b, ["sigmoid"], fp, [1.0])
+    with pytest.raises(ValueError, match="2 weight matrices, 1 bias vectors and 2 activations"):
+        byhand.backpropagate(W, b[:1], ["sigmoid", "sigmoid"], fp, [1.0])
+    short = byhand.forward(W[:1], b[:1], ["sigmoid"], [1.0])
+    with pytest.raises(ValueError, match="the forward pass has 1 layers, not 2"):
+        byhand.backpropagate(W, b, ["sigmoid", "sigmoid"], short, [1.0])
+
+
 # ---------------------------------------------------------------------------------------------
 # The notes' own networks.
 
