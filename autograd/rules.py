@@ -110,16 +110,36 @@ def f_relu(x: float) -> float:
 # exactly the engine's number.
 
 
+def _fsum(terms: list[float], op: str) -> float:
+    """math.fsum(terms), with its errors naming the operation and the largest term."""
+    try:
+        return math.fsum(terms)
+    except OverflowError:
+        raise OverflowError(
+            f"'{op}' overflows: the sum of its {len(terms)} terms exceeds the largest float "
+            f"(largest term {max(terms, key=abs)!r})"
+        ) from None
+    except ValueError:
+        raise ValueError(
+            f"'{op}' adds +inf and -inf among its {len(terms)} terms: the sum is undefined"
+        ) from None
+
+
+def f_sum(*xs: float) -> float:
+    """Σ_k x_k."""
+    return _fsum(list(xs), "sum")
+
+
 def f_weighted_sum(*args: float) -> float:
     """Σ_k w_k a_k + b for args = (w_0..w_{n-1}, a_0..a_{n-1}, b)."""
     n = len(args) // 2
-    return math.fsum([*map(mul, args[:n], args[n : 2 * n]), args[-1]])
+    return _fsum([*map(mul, args[:n], args[n : 2 * n]), args[-1]], "wsum")
 
 
 def f_weighted_sum_const(*args: float) -> float:
     """Σ_k w_k x_k + b for args = (w_0..w_{n-1}, b, x_0..x_{n-1}), the x_k constants."""
     n = len(args) // 2
-    return math.fsum([*map(mul, args[:n], args[n + 1 :]), args[n]])
+    return _fsum([*map(mul, args[:n], args[n + 1 :]), args[n]], "wsum")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,7 +260,7 @@ SIGMOID = Rule(
     "sigmoid", "sigmoid", f_sigmoid, lambda out, x: (out * sigmoid(-x),), "σ(x) = 1/(1 + e^-x)"
 )
 RELU = Rule("relu", "relu", f_relu, lambda out, x: (step(x),), "max(x, 0)")
-SUM = Rule("sum", "sum", lambda *xs: math.fsum(xs), lambda out, *xs: (1.0,) * len(xs), "Σ x_k")
+SUM = Rule("sum", "sum", f_sum, lambda out, *xs: (1.0,) * len(xs), "Σ x_k")
 WEIGHTED_SUM = Rule(
     "wsum", "wsum", f_weighted_sum, _d_weighted_sum, "Σ_k w_k a_k + b (the notes' z_j)"
 )

@@ -407,8 +407,14 @@ def forward(
         raise ValueError(f"forward: the network takes {len(W[0][0])} inputs, got {len(a_prev)}")
     zs: list[Vector] = [[]]
     acts: list[Vector] = [a_prev]
-    for Wl, bl, name in zip(W, b, activations, strict=True):
-        z = weighted_inputs(Wl, bl, acts[-1])
+    for l, (Wl, bl, name) in enumerate(zip(W, b, activations, strict=True), start=1):
+        try:
+            z = weighted_inputs(Wl, bl, acts[-1])
+        except OverflowError:
+            raise OverflowError(
+                f"forward: z^({l}) = W^({l}) a^({l - 1}) + b^({l}) overflows the largest float "
+                f"(largest |a^({l - 1})| is {max(map(abs, acts[-1]), default=0.0)!r})"
+            ) from None
         zs.append(z)
         acts.append(activate(name, z))
     return ForwardPass(zs, acts)

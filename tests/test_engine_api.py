@@ -240,3 +240,14 @@ def test_repr_and_format() -> None:
     assert repr(Value(0.5)) == "Value(data=0.5, grad=0.0)"
     assert f"{v:.3f}" == "2.000"
     assert f"{v}" == repr(v)
+
+
+def test_sums_that_overflow_or_meet_opposite_infinities_name_the_operation() -> None:
+    """fsum's own messages ("intermediate overflow in fsum") name neither op nor operands."""
+    big = [Value(1e308), Value(1e308)]
+    with pytest.raises(OverflowError, match=r"'wsum' overflows: .* 3 terms .*1e\+308"):
+        Value.weighted_sum(big, [1.0, 1.0], 0.0)
+    with pytest.raises(OverflowError, match=r"'sum' overflows: the sum of its 2 terms"):
+        Value.sum(big)
+    with pytest.raises(ValueError, match=r"'sum' adds \+inf and -inf"):
+        Value.sum([Value(math.inf), Value(-math.inf)])

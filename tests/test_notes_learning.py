@@ -192,3 +192,10 @@ def test_N004_CE_a_softmax_of_three_classes() -> None:
         )
         < TOL
     )
+
+
+def test_N002_DP_forward_pass_that_overflows_names_the_layer() -> None:
+    """A hand forward pass whose z overflows says which layer, not fsum's bare message."""
+    W = [[[1e308, 1e308]], [[1.0]]]
+    with pytest.raises(OverflowError, match=r"z\^\(1\) = W\^\(1\) a\^\(0\) \+ b\^\(1\) overflows"):
+        byhand.forward(W, [[0.0], [0.0]], ["sigmoid", "sigmoid"], [1.0, 1.0])
