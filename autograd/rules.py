@@ -34,13 +34,20 @@ S = TypeVar("S", float, "Value")
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """One primitive: its name, the symbol shown as ``Value.op``, and its two formulas."""
+    """One primitive: its name, the symbol shown as ``Value.op``, and its two formulas.
+
+    ``formula`` is the forward formula as text in the arguments' names (x, y; for the n-ary
+    rows x_k, w_k, a_k, b) and ``derivatives`` the text of each partial in argument order, as
+    a learner would write it: what ``viz`` and ``explain`` show beside the numbers. An n-ary
+    row gives one text per kind of argument (``∂/∂w_k``, ``∂/∂a_k``, ``∂/∂b``).
+    """
 
     name: str
     symbol: str
     forward: Callable[..., float]
     partials: Callable[..., tuple[Any, ...]]
-    doc: str
+    formula: str
+    derivatives: tuple[str, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,7 +232,7 @@ def power_rule(c: float) -> Rule:
     shown = f"{c + 0.0:g}"
     return Rule(
         "powc", f"**{shown}", lambda x: f_pow(x, c), partials,
-        f"x ** {shown} for a constant exponent",
+        f"x^{shown}", (f"{shown}·x^{c - 1.0 + 0.0:g}",),
     )  # fmt: skip
 
 
@@ -242,31 +249,37 @@ def _d_weighted_sum_const(out: Any, *args: Any) -> tuple[Any, ...]:
 
 
 #: The table. Every primitive the engine records is one row here and nowhere else.
-ADD = Rule("add", "+", lambda x, y: x + y, lambda out, x, y: (1.0, 1.0), "x + y")
-SUB = Rule("sub", "-", lambda x, y: x - y, lambda out, x, y: (1.0, -1.0), "x - y")
-MUL = Rule("mul", "*", lambda x, y: x * y, lambda out, x, y: (y, x), "x · y")
-DIV = Rule("div", "/", f_div, lambda out, x, y: (1.0 / y, -out / y), "x / y")
-POW = Rule("pow", "**", f_pow, _d_pow, "x ** y, both variable")
-NEG = Rule("neg", "neg", lambda x: -x, lambda out, x: (-1.0,), "-x")
-EXP = Rule("exp", "exp", f_exp, lambda out, x: (out,), "e ** x")
-LOG = Rule("log", "log", f_log, lambda out, x: (1.0 / x,), "ln x")
+ADD = Rule("add", "+", lambda x, y: x + y, lambda out, x, y: (1.0, 1.0), "x + y", ("1", "1"))
+SUB = Rule("sub", "-", lambda x, y: x - y, lambda out, x, y: (1.0, -1.0), "x - y", ("1", "-1"))
+MUL = Rule("mul", "*", lambda x, y: x * y, lambda out, x, y: (y, x), "x · y", ("y", "x"))
+DIV = Rule("div", "/", f_div, lambda out, x, y: (1.0 / y, -out / y), "x / y", ("1/y", "-x/y²"))
+POW = Rule("pow", "**", f_pow, _d_pow, "x ** y", ("y·x^(y-1)", "x^y·ln x"))
+NEG = Rule("neg", "neg", lambda x: -x, lambda out, x: (-1.0,), "-x", ("-1",))
+EXP = Rule("exp", "exp", f_exp, lambda out, x: (out,), "e^x", ("e^x",))
+LOG = Rule("log", "log", f_log, lambda out, x: (1.0 / x,), "ln x", ("1/x",))
 # tanh' = 1 - tanh² and σ' = σ(1 - σ) lose all precision where the activation saturates
 # (1 - out cancels); 4σ(2x)σ(-2x) and σ(x)σ(-x) are the same functions without cancellation.
 TANH = Rule(
     "tanh", "tanh", math.tanh,
     lambda out, x: (4.0 * sigmoid(2.0 * x) * sigmoid(-2.0 * x),), "tanh x",
+    ("1 - tanh²x",),
 )  # fmt: skip
 SIGMOID = Rule(
-    "sigmoid", "sigmoid", f_sigmoid, lambda out, x: (out * sigmoid(-x),), "σ(x) = 1/(1 + e^-x)"
+    "sigmoid",
+    "sigmoid",
+    f_sigmoid,
+    lambda out, x: (out * sigmoid(-x),),
+    "σ(x)",
+    ("σ(x)(1 - σ(x))",),
 )
-RELU = Rule("relu", "relu", f_relu, lambda out, x: (step(x),), "max(x, 0)")
-SUM = Rule("sum", "sum", f_sum, lambda out, *xs: (1.0,) * len(xs), "Σ x_k")
+RELU = Rule("relu", "relu", f_relu, lambda out, x: (step(x),), "max(x, 0)", ("1 if x > 0 else 0",))
+SUM = Rule("sum", "sum", f_sum, lambda out, *xs: (1.0,) * len(xs), "Σ_k x_k", ("1",))
 WEIGHTED_SUM = Rule(
-    "wsum", "wsum", f_weighted_sum, _d_weighted_sum, "Σ_k w_k a_k + b (the notes' z_j)"
+    "wsum", "wsum", f_weighted_sum, _d_weighted_sum, "Σ_k w_k a_k + b", ("a_k", "w_k", "1")
 )
 WEIGHTED_SUM_CONST = Rule(
     "wsumc", "wsum", f_weighted_sum_const, _d_weighted_sum_const,
-    "Σ_k w_k x_k + b with constant inputs x_k",
+    "Σ_k w_k x_k + b", ("x_k", "1"),
 )  # fmt: skip
 
 TABLE: tuple[Rule, ...] = (
