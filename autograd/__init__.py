@@ -10,7 +10,9 @@
 
 from autograd.check import GradcheckError, central_difference, gradcheck
 from autograd.engine import (
+    Constant,
     Value,
+    backward_order,
     detect_anomaly,
     enable_grad,
     grad,
@@ -20,8 +22,10 @@ from autograd.engine import (
 )
 
 __all__ = [
+    "Constant",
     "GradcheckError",
     "Value",
+    "backward_order",
     "central_difference",
     "detect_anomaly",
     "enable_grad",

@@ -3,21 +3,42 @@
 A ``Value`` holds ``data`` (a float), ``grad`` (the gradient of the last ``backward`` call's
 output with respect to it, accumulated), and, if an operation made it, that operation's table
 row and its ``parents`` (an ordered tuple). The derivative of every operation lives in
-``autograd.rules``; this module only walks the graph.
+``autograd.rules``; this module records the graph, walks it, and enforces the rules that make
+its numbers trustworthy:
 
-Back-propagation never recurses: it counts each node's consumers, then releases a node once all
-of them have passed their gradient on (Kahn's algorithm run from the output), so graphs millions
-of nodes deep work. Gradients of one pass are collected apart from ``.grad`` and added at the
-end, so that a second ``backward()`` adds exactly what the first did, and an error part-way
-leaves every ``.grad`` untouched.
+- **A pass keeps its state to itself.** The consumer counts and the gradients of a backward
+  pass live in dictionaries of that pass, never in the nodes, so an interrupted pass
+  (KeyboardInterrupt, an exception from a signal handler) leaves the graph as it was, and
+  threads may walk graphs that share nodes at the same time.
+- **Modes are per thread** (and per asyncio task): ``no_grad``, ``enable_grad`` and
+  ``detect_anomaly`` are context variables; a new thread records, with anomaly detection off.
+- **A changed ``.data`` is caught.** Each assignment to ``.data`` stamps the node with a new
+  epoch; backward refuses to differentiate an operation whose operand was changed after the
+  operation used it, as PyTorch's version counters do.
+- **One non-finite policy.** An operation on finite operands whose result is not finite
+  raises, naming the operation and operands (``OverflowError`` past the largest float,
+  ``ValueError`` outside the domain, ``ZeroDivisionError`` for x / 0); nan and ±inf given as
+  data propagate as IEEE 754 says. Back-propagation follows the same policy for each local
+  derivative and each gradient. ``detect_anomaly()`` raises at the first non-finite value.
+- **A plain number is a constant.** In ``x * 2`` the 2 becomes a ``Constant`` leaf: it takes
+  part in the graph but receives no gradient, and a derivative only it could receive is never
+  asked for.
+
+Back-propagation never recurses: it counts each interior node's consumers, then releases a node
+once all of them have passed their gradient on (Kahn's algorithm run from the output, with a
+last-in first-out stack of ready nodes, parents in argument order), so graphs millions of nodes
+deep work. ``backward_order(root)`` gives that order; each node's gradient is its first
+contribution, then each later one added in that order.
 """
 
 from __future__ import annotations
 
 import math
 import numbers
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, SupportsFloat, Union, cast
 
 from autograd import rules
@@ -26,15 +47,21 @@ from autograd.rules import Rule
 #: What arithmetic with a Value accepts on the other side.
 Operand = Union["Value", float]
 
-# Process-wide switches, read on every operation (module globals are the fastest to read).
-_grad_enabled = True
-_anomaly = False
+_recording: ContextVar[bool] = ContextVar("chainrule_grad_enabled", default=True)
+_anomaly: ContextVar[bool] = ContextVar("chainrule_detect_anomaly", default=False)
+_recording_now = _recording.get  # read on every operation: a bound C method is the cheapest
+
+# Every assignment to .data takes the next epoch; each node remembers the epoch it was made in.
+# An operand whose epoch is later than its consumer's was changed after the consumer used it.
+# The result of an operation whose own .data is assigned gets _MUTATED, later than every epoch.
+_epoch = 0
+_MUTATED = math.inf
+
+# backward() adds its gradients into .grad under this lock, so that threads back-propagating
+# into shared leaves (a model's parameters) lose no contribution.
+_accumulating = threading.Lock()
 
 _EMPTY: tuple[Any, ...] = ()
-# A node's _g holds this very object until the pass gives it a gradient: the walk tests it by
-# identity (``is``), so that the first contribution is stored rather than added to 0.0, which in
-# graph mode would record a useless ``0 + g`` node. Every reset must use this object.
-_ZERO = 0.0
 
 
 def _to_float(data: object, what: str) -> float:
@@ -50,7 +77,16 @@ def _to_float(data: object, what: str) -> float:
                 f"got an int of {data.bit_length()} bits"
             ) from None
     if isinstance(data, numbers.Real) and not isinstance(data, Value):
-        return float(data)
+        try:
+            d = float(data)
+        except OverflowError:
+            raise OverflowError(
+                f"{what} needs a real number within the float range, got {data!r}"
+            ) from None
+        # A finite number of a wider type (NumPy's longdouble) that rounds to ±inf.
+        if d - d != 0.0 and data == data and abs(data) != math.inf:
+            raise OverflowError(f"{what} needs a real number within the float range, got {data!r}")
+        return d
     raise TypeError(
         f"{what} needs a real number (int, float or NumPy scalar), "
         f"got {type(data).__name__}: {data!r}"
@@ -60,26 +96,43 @@ def _to_float(data: object, what: str) -> float:
 class Value:
     """A scalar that remembers how it was computed, so that its gradients can be found."""
 
-    __slots__ = ("_ctx", "_g", "_n", "_rule", "data", "grad", "label", "parents")
+    __slots__ = ("_ctx", "_data", "_rule", "_v", "grad", "label", "parents")
 
-    data: float
     grad: Any  # a float, except inside grad(create_graph=True), which never stores it
     label: str
     parents: tuple[Value, ...]
+    _data: float
     _rule: Rule | None
     _ctx: tuple[float, ...]
-    _g: Any  # this pass's gradient (a float, or a Value when building a derivative graph)
-    _n: int  # consumers not yet visited in this pass; 0 between passes
+    _v: float  # the epoch this node was made in, or its .data last assigned; see _epoch
 
     def __init__(self, data: SupportsFloat, label: str = "") -> None:
-        self.data = _to_float(data, "Value")
+        d = _to_float(data, "Value")
+        self._data = d
         self.grad = 0.0
         self.label = label
         self.parents = _EMPTY
         self._rule = None
         self._ctx = _EMPTY
-        self._g = _ZERO
-        self._n = 0
+        self._v = _epoch
+
+    @property
+    def data(self) -> float:
+        """The number this node holds.
+
+        Assigning to it is how an optimizer steps. An operation recorded before the assignment
+        still used the old number, so back-propagating through it afterwards raises
+        RuntimeError rather than mix two points: step after ``backward``, not before.
+        """
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        global _epoch
+        d = value if type(value) is float else _to_float(value, "Value.data")
+        _epoch += 1
+        self._data = d
+        self._v = _MUTATED if self.parents else _epoch
 
     # -- what made this value -------------------------------------------------------------
 
@@ -87,6 +140,11 @@ class Value:
     def op(self) -> str:
         """The symbol of the operation that produced this value; "" for a leaf."""
         return self._rule.symbol if self._rule is not None else ""
+
+    @property
+    def rule(self) -> Rule | None:
+        """The table row of the operation that produced this value; None for a leaf."""
+        return self._rule
 
     @property
     def constants(self) -> tuple[float, ...]:
@@ -105,10 +163,14 @@ class Value:
 
     def __repr__(self) -> str:
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self._data!r}, grad={self.grad!r}{label})"
 
     def __format__(self, spec: str) -> str:
-        return format(self.data, spec) if spec else repr(self)
+        return format(self._data, spec) if spec else repr(self)
+
+    def __float__(self) -> float:
+        """The number this node holds (the graph is left behind: use it for reporting)."""
+        return self._data
 
     # -- arithmetic -----------------------------------------------------------------------
 
@@ -152,12 +214,16 @@ class Value:
         return _unary(rules.power_rule(c), self)
 
     def __rpow__(self, other: Operand) -> Value:
-        """other ** self, with the gradient of the exponent."""
+        """other ** self, with the gradient of the exponent (a plain-number base is constant)."""
         return _binary(rules.POW, _lift(other), self)
 
     def __neg__(self) -> Value:
         """-self."""
         return _unary(rules.NEG, self)
+
+    def __abs__(self) -> Value:
+        """|self|, as ``abs()``."""
+        return _unary(rules.ABS, self)
 
     def exp(self) -> Value:
         """e ** self."""
@@ -179,6 +245,98 @@ class Value:
         """max(self, 0); its derivative at 0 is taken to be 0."""
         return _unary(rules.RELU, self)
 
+    def sin(self) -> Value:
+        """sin self."""
+        return _unary(rules.SIN, self)
+
+    def cos(self) -> Value:
+        """cos self."""
+        return _unary(rules.COS, self)
+
+    def tan(self) -> Value:
+        """tan self."""
+        return _unary(rules.TAN, self)
+
+    def asin(self) -> Value:
+        """arcsin self, for -1 <= self <= 1 (its derivative is infinite at ±1)."""
+        return _unary(rules.ASIN, self)
+
+    def acos(self) -> Value:
+        """arccos self, for -1 <= self <= 1 (its derivative is infinite at ±1)."""
+        return _unary(rules.ACOS, self)
+
+    def atan(self) -> Value:
+        """arctan self."""
+        return _unary(rules.ATAN, self)
+
+    def sinh(self) -> Value:
+        """sinh self."""
+        return _unary(rules.SINH, self)
+
+    def cosh(self) -> Value:
+        """cosh self."""
+        return _unary(rules.COSH, self)
+
+    def asinh(self) -> Value:
+        """arsinh self."""
+        return _unary(rules.ASINH, self)
+
+    def acosh(self) -> Value:
+        """arcosh self, for self >= 1 (its derivative is infinite at 1)."""
+        return _unary(rules.ACOSH, self)
+
+    def atanh(self) -> Value:
+        """artanh self, for -1 < self < 1."""
+        return _unary(rules.ATANH, self)
+
+    def sqrt(self) -> Value:
+        """√self, for self >= 0 (its derivative is infinite at 0)."""
+        return _unary(rules.SQRT, self)
+
+    def abs(self) -> Value:
+        """|self|; its derivative at 0 is taken to be 0."""
+        return _unary(rules.ABS, self)
+
+    def log1p(self) -> Value:
+        """ln(1 + self), for self > -1, accurate where self is tiny."""
+        return _unary(rules.LOG1P, self)
+
+    def expm1(self) -> Value:
+        """e ** self - 1, accurate where self is tiny."""
+        return _unary(rules.EXPM1, self)
+
+    def log2(self) -> Value:
+        """log₂ self, for self > 0."""
+        return _unary(rules.LOG2, self)
+
+    def log10(self) -> Value:
+        """log₁₀ self, for self > 0."""
+        return _unary(rules.LOG10, self)
+
+    def softplus(self) -> Value:
+        """ln(1 + e^self), finite for every finite self; its derivative is σ(self)."""
+        return _unary(rules.SOFTPLUS, self)
+
+    @staticmethod
+    def atan2(y: Operand, x: Operand) -> Value:
+        """The angle of the point (x, y), in (-π, π]; no derivative at the origin."""
+        return _binary(rules.ATAN2, _lift(y), _lift(x))
+
+    @staticmethod
+    def hypot(x: Operand, y: Operand) -> Value:
+        """√(x² + y²); no derivative at the origin."""
+        return _binary(rules.HYPOT, _lift(x), _lift(y))
+
+    @staticmethod
+    def max(a: Operand, b: Operand) -> Value:
+        """The larger of a and b; at a tie each gets half the gradient."""
+        return _binary(rules.MAX, _lift(a), _lift(b))
+
+    @staticmethod
+    def min(a: Operand, b: Operand) -> Value:
+        """The smaller of a and b; at a tie each gets half the gradient."""
+        return _binary(rules.MIN, _lift(a), _lift(b))
+
     @staticmethod
     def sum(values: Iterable[Value]) -> Value:
         """Σ_k values[k], as one node (a chain of ``+`` would make one node per term)."""
@@ -188,7 +346,7 @@ class Value:
                 f"Value.sum needs Values; {_first_non_value(parents)} "
                 "(wrap plain numbers with Value(x))"
             )
-        return _node(rules.SUM.forward(*[p.data for p in parents]), rules.SUM, parents, _EMPTY)
+        return _node(rules.SUM.forward(*[p._data for p in parents]), rules.SUM, parents, _EMPTY)
 
     @staticmethod
     def weighted_sum(
@@ -217,22 +375,62 @@ class Value:
         elif Value in kinds or any(isinstance(a, Value) for a in inputs):
             vs = cast("Sequence[Value]", inputs) if kinds <= _ONLY_VALUE else map(_lift, inputs)
             parents = (*ws, *vs, b)
-            data = rules.f_weighted_sum(*[p.data for p in parents])
+            data = rules.f_weighted_sum(*[p._data for p in parents])
             return _node(data, rules.WEIGHTED_SUM, parents, _EMPTY)
         else:
             xs = tuple(_to_float(a, "weighted_sum input") for a in inputs)
-        data = rules.f_weighted_sum_const(*[w.data for w in ws], b.data, *xs)
+        data = rules.f_weighted_sum_const(*[w._data for w in ws], b._data, *xs)
         return _node(data, rules.WEIGHTED_SUM_CONST, (*ws, b), xs)
 
     # -- gradients ------------------------------------------------------------------------
 
     def backward(self, seed: float = 1.0) -> None:
-        """Add ∂self/∂v (times ``seed``) to ``v.grad`` for every node v of self's graph."""
-        nodes = _backprop(self, float(seed), create_graph=False)
-        for node in nodes:
-            node.grad += node._g
-            node._g = _ZERO
-            node._n = 0
+        """Add ∂self/∂v (times ``seed``) to ``v.grad`` for every node v of self's graph.
+
+        The pass computes every gradient apart from the nodes and checks them before adding
+        any: an error (a non-finite derivative, a ``.data`` changed since the forward pass)
+        leaves every ``.grad`` untouched. An interruption (KeyboardInterrupt) during the pass
+        leaves them untouched too; one during the final additions, which take microseconds
+        per node, may leave some nodes with this pass's gradient added and the rest without.
+        Either way the graph itself is unchanged, the next ``backward`` or ``grad`` on it is
+        exact, and ``zero_grad()`` gives a clean start.
+
+        Constants (plain numbers in an expression) receive nothing. ``seed`` must be a real
+        number.
+        """
+        s = _to_float(seed, "backward seed")
+        check = "anomaly" if _anomaly.get() else None
+        order = _order(self)
+        grads = _propagate(self, s, order, None, False, check)
+        if check is None:
+            _settle(self, s, order, None, grads.values())
+        with _accumulating:
+            for node, g in grads.items():
+                node.grad += g
+
+    def zero_grad(self) -> None:
+        """Set ``grad`` of every node of this graph back to 0.0: a clean start."""
+        for node in topological_order(self):
+            node.grad = 0.0
+
+
+class Constant(Value):
+    """A plain number that took part in an operation (the 2 of ``x * 2``): it gets no gradient.
+
+    Its ``grad`` reads 0.0 and ignores assignments, and no derivative that only a constant
+    could receive is ever evaluated.
+    """
+
+    __slots__ = ()
+
+    @property
+    def grad(self) -> float:
+        """Always 0.0: a constant is not differentiated."""
+        return 0.0
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        pass
 
 
 def _first_non_value(items: Sequence[object]) -> str:
@@ -242,21 +440,27 @@ def _first_non_value(items: Sequence[object]) -> str:
 
 
 def _lift(x: Operand) -> Value:
-    """x as a Value: itself, or a new leaf holding a plain number (a constant)."""
+    """x as a Value: itself, or a new Constant holding a plain number."""
     if isinstance(x, Value):
         return x
-    return Value(_to_float(x, "an arithmetic operand of Value"))
+    c = _new(Constant)
+    c._data = x if type(x) is float else _to_float(x, "an arithmetic operand of Value")
+    c.label = ""
+    c.parents = _EMPTY
+    c._rule = None
+    c._ctx = _EMPTY
+    c._v = _epoch
+    return c
 
 
 def _node(data: float, rule: Rule, parents: tuple[Value, ...], ctx: tuple[float, ...]) -> Value:
     """A new Value made by ``rule`` from ``parents``; a leaf when recording is off."""
     v = _new(Value)
-    v.data = data
+    v._data = data
     v.grad = 0.0
     v.label = ""
-    v._g = _ZERO
-    v._n = 0
-    if _grad_enabled:
+    v._v = _epoch
+    if _recording_now():
         v.parents = parents
         v._rule = rule
         v._ctx = ctx
@@ -264,17 +468,17 @@ def _node(data: float, rule: Rule, parents: tuple[Value, ...], ctx: tuple[float,
         v.parents = _EMPTY
         v._rule = None
         v._ctx = _EMPTY
-    if _anomaly and not math.isfinite(data):
-        _raise_anomaly(f"forward of '{rule.symbol}' gave {data!r}", parents, ctx)
+    if data - data:  # nan (truthy) for nan and ±inf, 0.0 for every finite number
+        _check_forward(data, rule, parents, ctx)
     return v
 
 
 def _unary(rule: Rule, x: Value) -> Value:
-    return _node(rule.forward(x.data), rule, (x,), _EMPTY)
+    return _node(rule.forward(x._data), rule, (x,), _EMPTY)
 
 
 def _binary(rule: Rule, x: Value, y: Value) -> Value:
-    return _node(rule.forward(x.data, y.data), rule, (x, y), _EMPTY)
+    return _node(rule.forward(x._data, y._data), rule, (x, y), _EMPTY)
 
 
 _new = object.__new__
@@ -282,86 +486,251 @@ _ONLY_VALUE = frozenset((Value,))
 _ONLY_FLOAT = frozenset((float,))
 
 
+def _finite(x: float) -> bool:
+    return x - x == 0.0
+
+
+def _operands(rule: Rule, parents: Sequence[Value], ctx: Sequence[float]) -> list[float]:
+    """Every number an operation read: its parents' data, its constants, its row's constant."""
+    numbers_ = [p._data for p in parents]
+    numbers_.extend(ctx)
+    if rule.constant is not None:
+        numbers_.append(rule.constant)
+    return numbers_
+
+
+class AnomalyOverflowError(OverflowError, FloatingPointError):
+    """An overflow found inside ``detect_anomaly()``: both what the policy and the mode raise."""
+
+
+class AnomalyValueError(ValueError, FloatingPointError):
+    """An undefined derivative found inside ``detect_anomaly()``."""
+
+
+def _check_forward(data: float, rule: Rule, parents: Sequence[Value], ctx: Sequence[float]) -> None:
+    """The non-finite policy for a forward result: raise unless a non-finite operand explains it."""
+    finite_in = all(map(_finite, _operands(rule, parents, ctx)))
+    if _anomaly.get():
+        raise (AnomalyOverflowError if finite_in else FloatingPointError)(
+            f"detect_anomaly: forward of '{rule.symbol}' gave {data!r}; "
+            f"inputs: {_describe(parents, ctx, rule)}"
+        )
+    if finite_in:
+        raise OverflowError(
+            f"'{rule.symbol}' has no finite result: {_describe(parents, ctx, rule)} "
+            f"gives {data!r} (beyond the largest float, about 1.8e308)"
+        )
+
+
 # -- the graph walk -----------------------------------------------------------------------------
 
 
-def _backprop(root: Value, seed: Any, create_graph: bool) -> list[Value]:
-    """Leave ∂root/∂v · seed in ``v._g`` for every node v reachable from root; return them all.
+def _order(root: Value) -> list[Value]:
+    """root's interior nodes (those with parents), each before its parents, in backward order.
 
-    The caller reads the ``_g`` it needs, then must hand the nodes to ``_release``. With
-    ``create_graph`` the partials are computed on the nodes themselves, so the gradients are
-    Values with a graph of their own.
+    Kahn's algorithm from the output: count each interior node's consumers, then release a
+    node once all of them have been processed, from a last-in first-out stack, parents in
+    argument order. Raises RuntimeError if a node's ``.data`` changed after an operation of
+    the graph used it.
     """
-    nodes = [root]
-    zero = _ZERO
+    if root._v == _MUTATED:
+        raise RuntimeError(_mutated_message(root, None))
+    counts: dict[Value, int] = {}
+    get = counts.get
+    stack = [root] if root.parents else []
+    while stack:
+        node = stack.pop()
+        t = node._v
+        for p in node.parents:
+            if p._v > t:
+                raise RuntimeError(_mutated_message(p, node))
+            if p.parents:
+                c = get(p)
+                if c is None:
+                    counts[p] = 1
+                    stack.append(p)
+                else:
+                    counts[p] = c + 1
+    order = []
+    ready = [root] if root.parents else []
+    push = ready.append
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for p in node.parents:
+            if p.parents:
+                c = counts[p] - 1
+                counts[p] = c
+                if not c:
+                    push(p)
+    return order
+
+
+def _partials(node: Value, create_graph: bool) -> tuple[Any, ...]:
+    """The local partials of node's operation, at the point its forward pass used."""
+    parents = node.parents
+    rule = cast(Rule, node._rule)
     try:
-        # Pass 1: reach every node once (explicit stack, no recursion), counting its consumers.
-        stack = [root] if root.parents else []
-        while stack:
-            for p in stack.pop().parents:
-                if p._n:
-                    p._n += 1
-                else:
-                    p._n = 1
-                    nodes.append(p)
-                    if p.parents:
-                        stack.append(p)
-        # Pass 2: a node is ready once all its consumers have passed their gradient on. Only
-        # nodes with parents go on the stack: a leaf just keeps what it was given.
-        root._g = seed
-        ready = [root] if root.parents else []
-        push = ready.append
-        while ready:
-            node = ready.pop()
-            g = node._g
-            parents = node.parents
-            rule: Rule = node._rule  # type: ignore[assignment]
-            try:
-                if create_graph:
-                    partials = rule.partials(node, *parents, *node._ctx)
-                elif node._ctx or len(parents) > 2:
-                    partials = rule.partials(node.data, *[p.data for p in parents], *node._ctx)
-                elif len(parents) == 2:
-                    # Unary and binary ops are most nodes; a plain call is 4x cheaper than one
-                    # that unpacks a list of the parents' data.
-                    x, y = parents
-                    partials = rule.partials(node.data, x.data, y.data)
-                else:
-                    partials = rule.partials(node.data, parents[0].data)
-            except (ArithmeticError, ValueError) as e:
-                raise type(e)(
-                    f"backward pass: no finite derivative of '{rule.symbol}' at "
-                    f"{_describe(parents, node._ctx)}: {e}"
-                ) from e
-            if _anomaly:
-                _check_backward(node, g, partials)
-            for p, d in zip(parents, partials):  # noqa: B905 (the table gives one per parent)
-                if p._g is zero:
-                    p._g = g * d
-                else:
-                    p._g += g * d
-                if p.parents:
-                    p._n -= 1
-                    if not p._n:
-                        push(p)
-    except BaseException:
-        _release(nodes)
-        raise
-    return nodes
+        if create_graph:
+            return rule.partials(node, *parents, *node._ctx)
+        if node._ctx or len(parents) > 2:
+            return rule.partials(node._data, *[p._data for p in parents], *node._ctx)
+        if len(parents) == 2:
+            # Unary and binary ops are most nodes; a plain call is 4x cheaper than one that
+            # unpacks a list of the parents' data.
+            x, y = parents
+            return rule.partials(node._data, x._data, y._data)
+        return rule.partials(node._data, parents[0]._data)
+    except (ArithmeticError, ValueError) as e:
+        if not all(map(_finite, _operands(rule, parents, node._ctx))):
+            return (math.nan,) * len(parents)  # nan or inf in the data: IEEE propagation
+        raise type(e)(
+            f"backward pass: no finite derivative of '{rule.symbol}' at "
+            f"{_describe(parents, node._ctx, rule)}: {e}"
+        ) from e
 
 
-def _release(nodes: list[Value]) -> None:
-    """Return the walk's scratch slots to their resting state."""
-    for node in nodes:
-        node._g = _ZERO
-        node._n = 0
+def _propagate(
+    root: Value,
+    seed: Any,
+    order: list[Value],
+    needed: set[Value] | None,
+    create_graph: bool,
+    check: str | None,
+) -> dict[Value, Any]:
+    """∂root/∂v · seed for every node v reached (only those in ``needed``, when given).
+
+    ``check`` is None (no checks: the fast path), "policy" (raise at the first non-finite
+    contribution or sum that finite numbers produced) or "anomaly" (raise at the first
+    non-finite one, whatever produced it).
+    """
+    grads: dict[Value, Any] = {root: seed}
+    get = grads.get
+    for node in order:
+        if needed is not None and node not in needed:
+            continue
+        g = grads[node]
+        partials = _partials(node, create_graph)
+        if check is not None:
+            _check_step(node, g, partials, needed, grads, check)
+        for p, d in zip(node.parents, partials):  # noqa: B905 (the table gives one per parent)
+            if needed is not None and p not in needed:
+                continue
+            c = g * d
+            q = get(p)
+            grads[p] = c if q is None else q + c
+    return grads
+
+
+def _number(x: Any) -> float:
+    return x._data if isinstance(x, Value) else float(x)
+
+
+def _settle(
+    root: Value,
+    seed: float,
+    order: list[Value],
+    needed: set[Value] | None,
+    results: Iterable[Any],
+) -> None:
+    """Apply the non-finite policy to a pass that ran unchecked: cheap unless one is non-finite.
+
+    The sum of the results is finite exactly when all of them are (or it overflowed, which the
+    rerun clears); only then is the pass run again with every step checked, which raises if
+    finite numbers produced the non-finite one and lets IEEE propagation of nan or inf given
+    as data through.
+    """
+    total = sum(map(_number, results))
+    if total - total != 0.0 and _finite(seed):
+        _propagate(root, seed, order, needed, False, "policy")
+
+
+def _check_step(
+    node: Value,
+    g: Any,
+    partials: Sequence[Any],
+    needed: set[Value] | None,
+    grads: dict[Value, Any],
+    check: str,
+) -> None:
+    """Raise if one step of the pass would put a non-finite number into a received gradient.
+
+    With ``check="policy"`` only where finite numbers produced it: the upstream gradient, the
+    operation's operands and the parent's gradient so far all finite.
+    """
+    rule = cast(Rule, node._rule)
+    gv = _number(g)
+    finite_in = _finite(gv) and all(map(_finite, _operands(rule, node.parents, node._ctx)))
+    if check == "policy" and not finite_in:
+        return
+    for i, (p, d) in enumerate(zip(node.parents, partials)):  # noqa: B905
+        if isinstance(p, Constant) or (needed is not None and p not in needed):
+            continue
+        dv = _number(d)
+        cv = gv * dv
+        q = grads.get(p)
+        qv = 0.0 if q is None else _number(q)
+        total = cv + qv
+        if _finite(total) or (check == "policy" and not _finite(qv)):
+            continue
+        where = f"{_describe(node.parents, node._ctx, rule)}, upstream gradient {gv!r}"
+        if check == "anomaly":
+            kind = FloatingPointError
+            if finite_in and _finite(qv):
+                kind = AnomalyValueError if dv != dv else AnomalyOverflowError
+            raise kind(
+                f"detect_anomaly: backward of '{rule.symbol}' gave gradient {total!r} for "
+                f"input {i} (local partial {dv!r}); inputs: {where}"
+            )
+        if dv != dv:
+            raise ValueError(
+                f"backward pass: the derivative of '{rule.symbol}' with respect to input {i} "
+                f"is undefined at {where}"
+            )
+        if not _finite(dv):
+            raise OverflowError(
+                f"backward pass: the derivative of '{rule.symbol}' with respect to input {i} "
+                f"is infinite ({dv!r}) at {where}"
+            )
+        raise OverflowError(
+            f"backward pass: the gradient of {_name(p, i)} overflows at '{rule.symbol}' "
+            f"({where}, local partial {dv!r}): beyond the largest float"
+        )
+
+
+def _name(p: Value, i: int) -> str:
+    return repr(p.label) if p.label else f"input {i}"
+
+
+def _mutated_message(changed: Value, user: Value | None) -> str:
+    what = f"{changed.label!r}" if changed.label else f"a node holding {changed._data!r}"
+    if changed.parents:
+        return (
+            f"backward: the .data of {what}, the result of '{changed.op}', was assigned after "
+            "it was computed, so its derivative would mix two points; recompute the graph "
+            "instead of assigning to a result"
+        )
+    used_by = f"'{user.op}'" if user is not None else "an operation"
+    return (
+        f"backward: the .data of {what} was assigned after {used_by} used it, so its "
+        "derivative would mix the old point and the new one (was an optimizer step taken "
+        "before backward?); run the forward pass again after changing it"
+    )
+
+
+def backward_order(root: Value) -> list[Value]:
+    """The nodes that ``backward`` processes, in its order: root's interior nodes.
+
+    Each comes before all of its parents; leaves only receive, so they are not listed.
+    """
+    return _order(root)
 
 
 def topological_order(root: Value) -> list[Value]:
     """Every node of root's graph once, each before all of its parents (root first).
 
-    Deterministic (it follows the order of ``parents``) and without recursion. Back-propagation
-    visits the nodes in this order.
+    Deterministic (it follows the order of ``parents``) and without recursion. Its interior
+    nodes come in the order back-propagation processes them (``backward_order``).
     """
     counts: dict[Value, int] = {}
     stack = [root]
@@ -384,29 +753,82 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+def _needed(order: list[Value], inputs: Sequence[Value]) -> set[Value]:
+    """The nodes on a path from the root to one of ``inputs``: only they need a gradient."""
+    needed = set(inputs)
+    for node in reversed(order):  # parents before the nodes that use them
+        if node not in needed and any(p in needed for p in node.parents):
+            needed.add(node)
+    return needed
+
+
 def grad(
-    output: Value, inputs: Value | Sequence[Value], create_graph: bool = False
+    output: Value,
+    inputs: Value | Sequence[Value],
+    create_graph: bool = False,
+    allow_unused: bool = False,
 ) -> tuple[Any, ...]:
     """∂output/∂x for each x in ``inputs``, without touching any ``.grad``.
 
     Returns floats; with ``create_graph=True`` returns Values whose own graphs can be
-    differentiated again (second and higher derivatives).
+    differentiated again (second and higher derivatives). Only derivatives on a path from
+    ``output`` to an input are evaluated. An input that ``output`` does not depend on through
+    the graph raises ValueError naming it, unless ``allow_unused=True``: then its gradient is
+    0.0 (a ``Constant`` 0.0 with ``create_graph``).
     """
     xs = (inputs,) if isinstance(inputs, Value) else tuple(inputs)
     for x in (output, *xs):
         if not isinstance(x, Value):
             raise TypeError(f"grad needs Values, got {type(x).__name__}: {x!r}")
+    check = "anomaly" if _anomaly.get() else None
+    order = _order(output)
+    needed = _needed(order, xs)
     if create_graph:
-        with enable_grad():
-            nodes = _backprop(output, 1.0, create_graph=True)
+        token = _recording.set(True)
+        try:
+            grads = _propagate(output, 1.0, order, needed, True, check)
+        finally:
+            _recording.reset(token)
     else:
-        nodes = _backprop(output, 1.0, create_graph=False)
-    result = tuple(x._g for x in xs)
-    _release(nodes)
-    # Inputs the output does not depend on still hold _ZERO: their gradient is 0.
+        grads = _propagate(output, 1.0, order, needed, False, check)
+    unused = [i for i, x in enumerate(xs) if x not in grads]
+    if unused and not allow_unused:
+        raise ValueError(_unused_message(output, xs, unused))
+    if check is None:
+        _settle(output, 1.0, order, needed, [grads[x] for x in xs if x in grads])
     if create_graph:
-        return tuple(g if isinstance(g, Value) else Value(g) for g in result)
-    return tuple(g.data if isinstance(g, Value) else g for g in result)
+        return tuple(_as_value(grads.get(x, 0.0)) for x in xs)
+    return tuple(_number(grads.get(x, 0.0)) for x in xs)
+
+
+def _as_value(g: Any) -> Value:
+    if isinstance(g, Value):
+        return g
+    c = _lift(float(g))
+    return c
+
+
+def _unused_message(output: Value, xs: Sequence[Value], unused: list[int]) -> str:
+    names = ", ".join(
+        f"input {i}" + (f" ({xs[i].label!r})" if xs[i].label else f" (holding {xs[i]._data!r})")
+        for i in unused
+    )
+    if not output.parents:
+        why = (
+            "the output is a leaf: it was built under no_grad(), is a plain Value, or is a "
+            "derivative from grad(create_graph=True) that came out constant"
+        )
+    elif all(isinstance(n, Constant) for n in topological_order(output) if not n.parents):
+        why = (
+            "the output is a constant: it depends on no variable (a derivative from "
+            "grad(create_graph=True) that came out constant, as d²(3x)/dx² does)"
+        )
+    else:
+        why = "no path of the graph leads from the output to it (was it detached, or unused?)"
+    return (
+        f"grad: the output does not depend on {names}: {why}. Pass allow_unused=True to "
+        "get 0 for such inputs"
+    )
 
 
 # -- modes --------------------------------------------------------------------------------------
@@ -414,69 +836,52 @@ def grad(
 
 @contextmanager
 def no_grad() -> Iterator[None]:
-    """Inside this block operations record no graph: results are leaves (and come faster)."""
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = False
+    """Inside this block operations record no graph: results are leaves (and come faster).
+
+    Per thread: other threads go on recording.
+    """
+    token = _recording.set(False)
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _recording.reset(token)
 
 
 @contextmanager
 def enable_grad() -> Iterator[None]:
-    """Record operations again, even inside ``no_grad``."""
-    global _grad_enabled
-    previous = _grad_enabled
-    _grad_enabled = True
+    """Record operations again, even inside ``no_grad`` (in this thread)."""
+    token = _recording.set(True)
     try:
         yield
     finally:
-        _grad_enabled = previous
+        _recording.reset(token)
 
 
 def is_grad_enabled() -> bool:
-    """Whether operations are being recorded."""
-    return _grad_enabled
+    """Whether operations are being recorded in this thread."""
+    return _recording_now()
 
 
 @contextmanager
 def detect_anomaly() -> Iterator[None]:
-    """Inside this block the first non-finite forward value or gradient raises FloatingPointError.
+    """Inside this block the first non-finite value or gradient raises FloatingPointError.
 
-    The error names the operation and its inputs. Checking costs time: use it to debug.
+    That includes nan and ±inf given as data, which otherwise propagate. The error names the
+    operation and its inputs. Per thread; checking costs time: use it to debug.
     """
-    global _anomaly
-    previous = _anomaly
-    _anomaly = True
+    token = _anomaly.set(True)
     try:
         yield
     finally:
-        _anomaly = previous
+        _anomaly.reset(token)
 
 
-def _describe(parents: Sequence[Value], ctx: Sequence[float]) -> str:
-    shown = [f"{p.label or 'input ' + str(i)}={p.data!r}" for i, p in enumerate(parents[:8])]
+def _describe(parents: Sequence[Value], ctx: Sequence[float], rule: Rule | None = None) -> str:
+    shown = [f"{p.label or 'input ' + str(i)}={p._data!r}" for i, p in enumerate(parents[:8])]
     if len(parents) > 8:
         shown.append(f"... ({len(parents)} inputs)")
     if ctx:
         shown.append(f"constants={list(ctx[:8])!r}")
+    if rule is not None and rule.constant is not None:
+        shown.append(f"exponent={rule.constant!r}")
     return ", ".join(shown)
-
-
-def _raise_anomaly(what: str, parents: Sequence[Value], ctx: Sequence[float]) -> None:
-    raise FloatingPointError(f"{what}; inputs: {_describe(parents, ctx)}")
-
-
-def _check_backward(node: Value, g: Any, partials: Sequence[Any]) -> None:
-    for i, d in enumerate(partials):
-        c = g * d
-        cv = c.data if isinstance(c, Value) else c
-        if not math.isfinite(cv):
-            _raise_anomaly(
-                f"backward of '{node.op}' gave gradient {cv!r} for input {i} "
-                f"(upstream gradient {g!r}, local partial {d!r})",
-                node.parents,
-                node._ctx,
-            )
