@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import numbers
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, SupportsFloat, Union, cast
@@ -58,8 +58,10 @@ _epoch = 0
 _MUTATED = math.inf
 
 # backward() adds its gradients into .grad under this lock, so that threads back-propagating
-# into shared leaves (a model's parameters) lose no contribution.
-_accumulating = threading.Lock()
+# into shared leaves (a model's parameters) lose no contribution. Reentrant, so that a thread
+# can tell it holds it: see _add_grads.
+_accumulating = threading.RLock()
+_owned_by_me = cast("Callable[[], bool]", getattr(_accumulating, "_is_owned"))  # noqa: B009
 
 _EMPTY: tuple[Any, ...] = ()
 
@@ -399,19 +401,31 @@ class Value:
         number.
         """
         s = _to_float(seed, "backward seed")
-        check = "anomaly" if _anomaly.get() else None
-        order = _order(self)
-        grads = _propagate(self, s, order, None, False, check)
-        if check is None:
-            _settle(self, s, order, None, grads.values())
-        with _accumulating:
-            for node, g in grads.items():
-                node.grad += g
+        if _anomaly.get():
+            grads = _propagate(self, s, _order(self), None, False, "anomaly")
+        else:
+            grads = _backward_pass(self, s)
+            total = sum(grads.values())  # finite exactly when every gradient is (or overflowed)
+            if total - total != 0.0 and _finite(s):
+                _propagate(self, s, _order(self), None, False, "policy")
+        _add_grads(grads)
 
     def zero_grad(self) -> None:
         """Set ``grad`` of every node of this graph back to 0.0: a clean start."""
         for node in topological_order(self):
             node.grad = 0.0
+
+
+def _add_grads(grads: dict[Value, float]) -> None:
+    """node.grad += g for every node, as one step for other threads."""
+    # An interrupt that lands just after `with` took the lock, before the block's protection
+    # begins, leaves it held: a thread entering here while holding it is holding what an
+    # interrupted pass of its own kept, and gives it back instead of waiting for itself.
+    while _owned_by_me():
+        _accumulating.release()
+    with _accumulating:
+        for node, g in grads.items():
+            node.grad += g
 
 
 class Constant(Value):
@@ -564,6 +578,69 @@ def _order(root: Value) -> list[Value]:
                 if not c:
                     push(p)
     return order
+
+
+def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
+    """∂root/∂v · seed for every node v of root's graph, in float mode, without any check.
+
+    The hot path of ``backward``: ``_order`` and ``_propagate`` fused into one walk, so that
+    each edge is visited twice rather than three times. It must process the nodes in exactly
+    ``_order``'s order (the tests compare the two), since that order fixes how each node's
+    contributions are added up, to the last bit.
+    """
+    if root._v == _MUTATED:
+        raise RuntimeError(_mutated_message(root, None))
+    counts: dict[Value, int] = {}
+    get = counts.get
+    stack = [root] if root.parents else []
+    while stack:
+        node = stack.pop()
+        t = node._v
+        for p in node.parents:
+            if p._v > t:
+                raise RuntimeError(_mutated_message(p, node))
+            if p.parents:
+                c = get(p)
+                if c is None:
+                    counts[p] = 1
+                    stack.append(p)
+                else:
+                    counts[p] = c + 1
+    grads: dict[Value, float] = {root: seed}
+    store = grads.setdefault
+    ready = [root] if root.parents else []
+    push = ready.append
+    pop = ready.pop
+    while ready:
+        node = pop()
+        g = grads[node]
+        parents = node.parents
+        rule: Rule = node._rule  # type: ignore[assignment]
+        try:
+            if node._ctx or len(parents) > 2:
+                partials = rule.partials(node._data, *[p._data for p in parents], *node._ctx)
+            elif len(parents) == 2:
+                # Unary and binary ops are most nodes; a plain call is 4x cheaper than one
+                # that unpacks a list of the parents' data.
+                x, y = parents
+                partials = rule.partials(node._data, x._data, y._data)
+            else:
+                partials = rule.partials(node._data, parents[0]._data)
+        except (ArithmeticError, ValueError):
+            partials = _partials(node, False)  # raises, naming the operation, or gives nans
+        for p, d in zip(parents, partials):  # noqa: B905 (the table gives one per parent)
+            # One dict operation for a first contribution (a fresh float, so `is` tells
+            # whether setdefault stored it), two for a later one.
+            c = g * d
+            q = store(p, c)
+            if q is not c:
+                grads[p] = q + c
+            if p.parents:
+                c = counts[p] - 1
+                counts[p] = c
+                if not c:
+                    push(p)
+    return grads
 
 
 def _partials(node: Value, create_graph: bool) -> tuple[Any, ...]:
