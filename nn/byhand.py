@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 
 # Only ``explain`` uses these, for the engine's reference number; every formula is plain floats.
 from autograd import grad
+from nn import notation
 from nn.losses import LOSSES as ENGINE_LOSSES
 
 if TYPE_CHECKING:
@@ -932,7 +933,7 @@ def explain(
     if k is None:
         target = f"∂C/∂b_{j}^({l})"
     else:
-        target = f"∂C/∂w_{{{j},{k}}}^({l})"
+        target = f"∂C/∂{notation.weight(l, j, k)}"
         factors = [(f"a_{k}^({l - 1})", fp.a[l - 1][k]), *factors]
     symbols = " · ".join(s for s, _ in factors)
     numbers = " · ".join(_num(v) for _, v in factors)

@@ -19,7 +19,6 @@ graph reads like the notes.
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import random
@@ -27,15 +26,14 @@ from collections.abc import Callable, Sequence
 from typing import SupportsFloat
 
 from autograd import Value
-from nn import serialize
+from nn import notation, serialize
+from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nn.limits import parameter_count as parameter_count
+from nn.limits import refuse_huge as refuse_huge
 from nn.losses import softmax
 
 #: A network input: a plain number (kept as a constant of the layer-1 z nodes) or a Value.
 Input = SupportsFloat | Value
-
-#: Activations applied neuron by neuron; "softmax" (only for the output layer) is layer-wide.
-ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "linear")
-OUTPUT_ACTIVATIONS: tuple[str, ...] = (*ACTIVATIONS, "softmax")
 
 
 def _identity(z: Value) -> Value:
@@ -63,28 +61,6 @@ INIT_GAIN: dict[str, float] = {
     "linear": 1.0,
     "softmax": 1.0,
 }
-
-
-#: The largest network the command-line tools will build. Each parameter is a Python object
-#: (about 150 bytes, and a fraction of a microsecond per training step), so past this a typo
-#: such as ``--arch 2,99999999`` would exhaust the machine's memory instead of failing.
-CLI_MAX_PARAMETERS = 1_000_000
-
-
-def parameter_count(sizes: Sequence[int]) -> int:
-    """Σ_l n_l (n_(l−1) + 1): the weights and biases of an MLP with layer sizes ``sizes``."""
-    return sum(n * (m + 1) for m, n in itertools.pairwise(sizes))
-
-
-def refuse_huge(sizes: Sequence[int], limit: int = CLI_MAX_PARAMETERS) -> None:
-    """ValueError if an MLP with layer sizes ``sizes`` would have more than ``limit`` parameters."""
-    count = parameter_count(sizes)
-    if count > limit:
-        shown = ",".join(map(str, sizes))
-        raise ValueError(
-            f"a {shown} network would have {count:,} parameters, more than the {limit:,} a "
-            "scalar engine can hold and train in reasonable time and memory"
-        )
 
 
 def _check_index(value: object, name: str, low: int, high: int, where: str) -> int:
@@ -134,11 +110,11 @@ class Neuron(Module):
         gen = rng if rng is not None else random.Random()
         r = INIT_GAIN[activation] * math.sqrt(3.0 / nin)
         self.w: list[Value] = [
-            Value(gen.uniform(-r, r), f"w_{{{index},{k}}}^({layer})") for k in range(nin)
+            Value(gen.uniform(-r, r), notation.weight(layer, index, k)) for k in range(nin)
         ]
-        self.b = Value(0.0, f"b_{{{index}}}^({layer})")
-        self.z_label = f"z_{{{index}}}^({layer})"
-        self.a_label = f"a_{{{index}}}^({layer})"
+        self.b = Value(0.0, notation.bias(layer, index))
+        self.z_label = notation.weighted_sum(layer, index)
+        self.a_label = notation.activation(layer, index)
 
     def weighted_input(self, x: Sequence[Input]) -> Value:
         """z_j^(l) = Σ_k w_jk^(l) x_k + b_j^(l), one node labelled ``z_{j}^(l)``."""
@@ -337,7 +313,10 @@ class MLP(Module):
         the numbers themselves as constants, so these leaves are not part of the graph).
         """
         xs = self._inputs(x)
-        a0 = [v if isinstance(v, Value) else Value(v, f"a_{{{k}}}^(0)") for k, v in enumerate(xs)]
+        a0 = [
+            v if isinstance(v, Value) else Value(v, notation.activation(0, k))
+            for k, v in enumerate(xs)
+        ]
         trace: list[tuple[list[Value], list[Value]]] = [([], a0)]
         a: Sequence[Input] = xs
         for layer in self.layers:
@@ -372,17 +351,63 @@ class MLP(Module):
     # -- files ----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the architecture and every weight to ``path`` as JSON, atomically."""
-        serialize.save(self, path)
+        """Write the architecture and every weight to ``path`` as JSON, atomically.
+
+        ValueError if a weight is not finite (JSON has no nan), before anything is written.
+        """
+        weights = []
+        biases = []
+        for layer in self.layers:
+            for n in layer.neurons:
+                for p in (*n.w, n.b):
+                    if not math.isfinite(p.data):
+                        raise ValueError(
+                            f"cannot save the model: {p.label or 'a parameter'} of layer "
+                            f"{layer.layer} is {p.data!r} (only finite weights can be saved)"
+                        )
+            weights.append([[w.data for w in n.w] for n in layer.neurons])
+            biases.append([n.b.data for n in layer.neurons])
+        checkpoint = serialize.Checkpoint(list(self.sizes), list(self.activations), weights, biases)
+        serialize.write(path, checkpoint)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MLP:
         """A new MLP with the architecture and weights stored in ``path`` (by ``save``)."""
-        return serialize.load(path)
+        checkpoint = serialize.read(path)
+        *hidden, last = checkpoint.activations
+        model = cls(
+            checkpoint.sizes[0],
+            checkpoint.sizes[1:],
+            activation=[*hidden, "linear"],
+            output_activation=last,
+            seed=0,  # any seed: every weight is overwritten below
+        )
+        model._assign(checkpoint, os.fspath(path))
+        return model
 
     def load_weights(self, path: str | os.PathLike[str]) -> None:
         """Replace this model's weights with those in ``path``; all checked before any is set."""
-        serialize.load_weights(self, path)
+        self._assign(serialize.read(path), os.fspath(path))
+
+    def _assign(self, checkpoint: serialize.Checkpoint, path: str) -> None:
+        """Copy ``checkpoint``'s weights in after checking that the architectures match."""
+        if checkpoint.sizes != self.sizes:
+            raise ValueError(
+                f"{path}: sizes {checkpoint.sizes} do not match the model's {self.sizes}"
+            )
+        if checkpoint.activations != self.activations:
+            raise ValueError(
+                f"{path}: activations {checkpoint.activations} do not match the model's "
+                f"{self.activations}"
+            )
+        # Everything was checked above and in read(): from here on nothing can fail half-way.
+        for layer, layer_w, layer_b in zip(
+            self.layers, checkpoint.weights, checkpoint.biases, strict=True
+        ):
+            for neuron, row, b in zip(layer.neurons, layer_w, layer_b, strict=True):
+                for w, v in zip(neuron.w, row, strict=True):
+                    w.data = v
+                neuron.b.data = b
 
     def __repr__(self) -> str:
         return f"MLP(sizes={self.sizes}, activations={self.activations})"

@@ -20,12 +20,11 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
-from nn.fileio import write_atomic
-
-if TYPE_CHECKING:
-    from nn.module import MLP
+from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nn.fileio import read_bounded, write_atomic
+from nn.limits import MAX_PARAMETERS, max_file_bytes, refuse_huge
 
 FORMAT = "chainrule-mlp"
 VERSION = 1
@@ -42,33 +41,22 @@ class Checkpoint:
     biases: list[list[float]]
 
 
-def to_dict(model: MLP) -> dict[str, Any]:
-    """The JSON object for ``model``; ValueError if a weight is not finite (JSON has no nan)."""
-    weights = []
-    biases = []
-    for layer in model.layers:
-        weights.append([[w.data for w in n.w] for n in layer.neurons])
-        biases.append([n.b.data for n in layer.neurons])
-        for n in layer.neurons:
-            for p in (*n.w, n.b):
-                if not math.isfinite(p.data):
-                    raise ValueError(
-                        f"cannot save the model: {p.label or 'a parameter'} of layer "
-                        f"{layer.layer} is {p.data!r} (only finite weights can be saved)"
-                    )
+def to_dict(checkpoint: Checkpoint) -> dict[str, Any]:
+    """The JSON object of a model file holding ``checkpoint``."""
     return {
         "format": FORMAT,
         "version": VERSION,
-        "sizes": list(model.sizes),
-        "activations": list(model.activations),
-        "weights": weights,
-        "biases": biases,
+        "sizes": list(checkpoint.sizes),
+        "activations": list(checkpoint.activations),
+        "weights": checkpoint.weights,
+        "biases": checkpoint.biases,
     }
 
 
-def save(model: MLP, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` to ``path`` (see the module docstring for the format)."""
-    write_atomic(path, (json.dumps(to_dict(model), allow_nan=False) + "\n").encode("utf-8"))
+def write(path: str | os.PathLike[str], checkpoint: Checkpoint) -> None:
+    """Write ``checkpoint`` to ``path`` (see the module docstring for the format)."""
+    data = json.dumps(to_dict(checkpoint), allow_nan=False) + "\n"
+    write_atomic(path, data.encode("utf-8"))
 
 
 def _fail(path: str, what: str) -> NoReturn:
@@ -95,11 +83,15 @@ def _list(path: str, value: object, where: str, length: int | None = None) -> li
     return value
 
 
-def read(path: str | os.PathLike[str]) -> Checkpoint:
-    """The checked contents of the model file at ``path``; ValueError saying what is wrong."""
+def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> Checkpoint:
+    """The checked contents of the model file at ``path``; ValueError saying what is wrong.
+
+    A file that is not a regular file (a FIFO, a device, a directory), or bigger than a network
+    of ``max_parameters`` can need (``nn.limits.max_file_bytes``), is refused before it is read,
+    and so is a network of more parameters once its sizes are known.
+    """
     name = os.fspath(path)
-    with open(name, "rb") as f:
-        raw = f.read()
+    raw = read_bounded(name, max_file_bytes(max_parameters), "a model file")
     try:
         # NaN and Infinity (which json accepts) become floats here, so that the checks below
         # can say which weight is not finite.
@@ -132,9 +124,11 @@ def read(path: str | os.PathLike[str]) -> Checkpoint:
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             _fail(name, f'"sizes"[{i}] must be a whole number >= 1, got {n!r}')
         sizes.append(n)
+    try:
+        refuse_huge(sizes, max_parameters)
+    except ValueError as e:
+        _fail(name, str(e))
     L = len(sizes) - 1
-
-    from nn.module import ACTIVATIONS, OUTPUT_ACTIVATIONS
 
     acts = _list(name, data["activations"], '"activations"', L)
     for i, act in enumerate(acts):
@@ -170,44 +164,3 @@ def read(path: str | os.PathLike[str]) -> Checkpoint:
             ]
         )
     return Checkpoint(sizes, [str(a) for a in acts], weights, biases)
-
-
-def assign(model: MLP, checkpoint: Checkpoint, path: str = "the checkpoint") -> None:
-    """Copy ``checkpoint``'s weights into ``model`` after checking the architectures match."""
-    if checkpoint.sizes != model.sizes:
-        _fail(path, f"sizes {checkpoint.sizes} do not match the model's {model.sizes}")
-    if checkpoint.activations != model.activations:
-        _fail(
-            path,
-            f"activations {checkpoint.activations} do not match the model's {model.activations}",
-        )
-    # Everything was checked above and in read(): from here on nothing can fail half-way.
-    for layer, layer_w, layer_b in zip(
-        model.layers, checkpoint.weights, checkpoint.biases, strict=True
-    ):
-        for neuron, row, b in zip(layer.neurons, layer_w, layer_b, strict=True):
-            for w, v in zip(neuron.w, row, strict=True):
-                w.data = v
-            neuron.b.data = b
-
-
-def load(path: str | os.PathLike[str]) -> MLP:
-    """A new MLP built from the file at ``path``."""
-    from nn.module import MLP
-
-    checkpoint = read(path)
-    *hidden, last = checkpoint.activations
-    model = MLP(
-        checkpoint.sizes[0],
-        checkpoint.sizes[1:],
-        activation=[*hidden, "linear"],
-        output_activation=last,
-        seed=0,  # any seed: every weight is overwritten below
-    )
-    assign(model, checkpoint, os.fspath(path))
-    return model
-
-
-def load_weights(model: MLP, path: str | os.PathLike[str]) -> None:
-    """Load the weights stored at ``path`` into ``model``, which must have the same architecture."""
-    assign(model, read(path), os.fspath(path))

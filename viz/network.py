@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from autograd import Value
+from nn import notation
 from viz.graph import (
     FONT,
     Digraph,
@@ -190,7 +191,7 @@ def draw_network(
                 else:
                     b = layers[l - 1].neurons[j].b
                     t = next(fills)
-                    text = label_html(f"a_{{{j}}}^({l})")
+                    text = label_html(notation.activation(l, j))
                     tip = f"neuron a_{j}^({l}): b = {num(b.data)}, ∂C/∂b = δ = {num(b.grad)}"
                     colour = shade_colour(t) if t > 0.0 else None
                 attrs = {"tooltip": tip, "width": "0.12" if small else "0.5"}
@@ -212,6 +213,6 @@ def draw_network(
             f"n{l}_{j}",
             color=_blend(t, EDGE_LIGHT, EDGE_DARK),
             penwidth=f"{PEN_MIN + t * (PEN_MAX - PEN_MIN):.2f}",
-            tooltip=f"w_{{{j},{k}}}^({l}) = {num(w.data)}, ∂C/∂w = {num(w.grad)}",
+            tooltip=f"{notation.weight(l, j, k)} = {num(w.data)}, ∂C/∂w = {num(w.grad)}",
         )
     return g

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from autograd import central_difference
-from nn.cli import main
+from nn.app.main import main
 from nn.datasets import make_moons, split
 from nn.losses import squared_error
 from nn.module import MLP
@@ -263,8 +263,8 @@ def test_graph_draws_an_svg(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     # One record per weight of a 2-2-1 network (2·2 + 2·1 = 6), each labelled w_{j,k}^(l).
     assert texts.count("w") == 6
-    # The weights drawn are those of MLP(2, [2, 1], seed=0) (viz.cli's default seed), shown
-    # with 4 significant digits (its default --digits).
+    # The weights drawn are those of MLP(2, [2, 1], seed=0) (the graph command's default
+    # seed), shown with 4 significant digits (its default --digits).
     weight = MLP(2, [2, 1], seed=0).w(2, 0, 0).data
     assert f"data {weight:.4g}".replace("-", "&#45;") in path.read_text()
 
@@ -272,7 +272,7 @@ def test_graph_draws_an_svg(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
 def test_graph_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "graph", "--arch", "2,x")
     assert status == 2
-    # viz.cli reports it, under the name of the command the user ran.
+    # the graph command reports it, under the name of the command the user ran.
     assert_one_line_error(err, "chainrule graph: error:", "'2,x'")
     status, _, err = run(capsys, "graph", "--digits", "many")
     assert status == 2
@@ -283,7 +283,7 @@ def test_graph_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None
 def test_graph_without_viz_says_how_to_install_it(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
 ) -> None:
-    monkeypatch.setitem(sys.modules, "viz.cli", None)  # `import viz.cli` now fails
+    monkeypatch.setitem(sys.modules, "viz.backend", None)  # `import viz.backend` now fails
     status, out, err = run(capsys, "graph", *argv)
     assert status == 1
     assert out == ""
@@ -328,7 +328,7 @@ def test_help(capsys: pytest.CaptureFixture[str], argv: list[str], options: list
         (["explain", "--arch", "2,0,1", "--weight", "1,0,0"], ["'2,0,1'"]),
         # A typo that would build 3e20 parameters must fail at once, not exhaust memory.
         (["explain", "--arch", "2,99999999999999999999", "--weight", "1,0,0"], ["1,000,000"]),
-        (["graph", "--arch", "2,9999999,2"], ["--arch 2,9999999,2", "49,999,997 parameters"]),
+        (["graph", "--arch", "2,9999999,2"], ["--arch", "'2,9999999,2'", "49,999,997 parameters"]),
         (["explain", "--arch", "2,3,2", "--weight", "1,0"], ["'1,0' is not an index l,j,k"]),
         (["explain", "--arch", "2,3,2", "--weight", "a,b,c"], ["'a,b,c'"]),
         (["explain", "--weight", "1,0,0"], ["--arch", "--model"]),
@@ -436,7 +436,7 @@ def test_truncated_model_file(capsys: pytest.CaptureFixture[str], tmp_path: Path
 def test_model_path_that_is_a_directory(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     status, _, err = run(capsys, "explain", "--model", str(tmp_path), "--weight", "1,0,0")
     assert status == 1
-    assert_one_line_error(err, "cannot read the model file", str(tmp_path))
+    assert_one_line_error(err, "cannot load the model file", str(tmp_path), "a directory")
 
 
 @pytest.mark.parametrize("make", ["file", "under_a_file"])
