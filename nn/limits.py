@@ -38,7 +38,10 @@ def refuse_huge(sizes: Sequence[int], limit: int = MAX_PARAMETERS) -> None:
     """ValueError if an MLP with layer sizes ``sizes`` would have more than ``limit`` parameters."""
     count = parameter_count(sizes)
     if count > limit:
-        shown = ",".join(map(str, sizes))
+        # A file of a million layers must not make a message of a million numbers.
+        shown = ",".join(map(str, sizes[:8]))
+        if len(sizes) > 8:
+            shown = f"{shown},... ({len(sizes):,} sizes)"
         raise ValueError(
             f"a {shown} network would have {count:,} parameters, more than the {limit:,} a "
             "scalar engine can hold and train in reasonable time and memory"
