@@ -22,45 +22,18 @@ from __future__ import annotations
 import math
 import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import SupportsFloat
 
 from autograd import Value
 from nn import notation, serialize
-from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nn.activations import ACTIVATIONS, BY_NAME, OUTPUT_ACTIVATIONS
+from nn.activations import INIT_GAIN as INIT_GAIN
 from nn.limits import parameter_count as parameter_count
 from nn.limits import refuse_huge as refuse_huge
-from nn.losses import softmax
 
 #: A network input: a plain number (kept as a constant of the layer-1 z nodes) or a Value.
 Input = SupportsFloat | Value
-
-
-def _identity(z: Value) -> Value:
-    """The linear activation a = z, as its own node (a one-term sum) so that a_j can be labelled."""
-    return Value.sum((z,))
-
-
-_ELEMENTWISE: dict[str, Callable[[Value], Value]] = {
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "linear": _identity,
-}
-
-# Weights are drawn uniformly from ±gain·√(3/n_in), so that Var w = gain²/n_in (fan-in scaling:
-# z = Σ_k w_k a_k then has the variance of one a_k times gain²). σ'(z) <= 1/4 shrinks the signal
-# going back through every sigmoid layer; a gain of 2 makes up for part of it. On the digits
-# (64 → 16 → 10 sigmoid, squared error, per-example SGD at lr 0.1) one epoch reaches 85% test
-# accuracy with gain 2 against 55% with gain 1, and both pass 95% within a few epochs. ReLU's
-# gain √2 makes up for the half of the inputs it zeroes (He et al.).
-INIT_GAIN: dict[str, float] = {
-    "sigmoid": 2.0,
-    "tanh": 1.0,
-    "relu": math.sqrt(2.0),
-    "linear": 1.0,
-    "softmax": 1.0,
-}
 
 
 def _check_index(value: object, name: str, low: int, high: int, where: str) -> int:
@@ -124,12 +97,12 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value:
         """a_j^(l) = σ(z_j^(l)), labelled ``a_{j}^(l)`` (its parent is the z_j^(l) node)."""
-        if self.activation == "softmax":
+        if not BY_NAME[self.activation].elementwise:
             raise ValueError(
                 f"neuron {self.index} of layer {self.layer} has the layer-wide activation "
-                "softmax: call its Layer, which needs every z of the layer"
+                f"{self.activation}: call its Layer, which needs every z of the layer"
             )
-        a = _ELEMENTWISE[self.activation](self.weighted_input(x))
+        (a,) = BY_NAME[self.activation].apply([self.weighted_input(x)])
         a.label = self.a_label
         return a
 
@@ -168,11 +141,7 @@ class Layer(Module):
     def forward(self, x: Sequence[Input]) -> tuple[list[Value], list[Value]]:
         """(z^(l), a^(l)) for the activations ``x`` = a^(l−1) of the layer below."""
         zs = [n.weighted_input(x) for n in self.neurons]
-        if self.activation == "softmax":
-            acts = softmax(zs)
-        else:
-            act = _ELEMENTWISE[self.activation]
-            acts = [act(z) for z in zs]
+        acts = BY_NAME[self.activation].apply(zs)
         for n, a in zip(self.neurons, acts, strict=True):
             a.label = n.a_label
         return zs, acts

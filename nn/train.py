@@ -23,13 +23,11 @@ from nn import byhand
 from nn.activations import ACTIVATIONS
 from nn.datasets import Dataset, load_digits, make_moons, split, stratified_subset
 from nn.limits import refuse_huge
-from nn.losses import LOSSES, mean
+from nn.losses import LOSSES, OUTPUT_FOR_LOSS, mean, output_problem
 from nn.module import MLP
 from nn.optim import SGD
 
 DATASETS = ("digits", "moons")
-#: The output activation each cost needs; the others use the hidden layers' activation.
-OUTPUT_FOR_LOSS = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
 #: The most examples a run may ask for: moons are generated in memory, one Python float pair
 #: each, and every example is a forward pass per epoch.
 MAX_SAMPLES = 100_000
@@ -118,15 +116,9 @@ class TrainConfig:
         for ok, message in checks:
             if not ok:
                 raise TrainError(message)
-        if self.loss == "cross_entropy" and self.output() != "softmax":
-            raise TrainError(
-                f"the cross_entropy loss needs a softmax output layer, not {self.output()}"
-            )
-        if self.loss == "binary_cross_entropy" and self.output() not in ("sigmoid", "softmax"):
-            raise TrainError(
-                "the binary_cross_entropy loss needs outputs in (0, 1): a sigmoid or softmax "
-                f"output layer, not {self.output()}"
-            )
+        problem = output_problem(self.loss, self.output())
+        if problem:
+            raise TrainError(problem)
 
 
 @dataclass(frozen=True)

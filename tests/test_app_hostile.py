@@ -60,7 +60,8 @@ def explain_model(path: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 def test_a_model_over_the_parameter_limit_is_refused(tmp_path: Path) -> None:
     # A valid file of 1000·(1001 + 1) + 1·(1000 + 1) = 1,003,001 parameters: --arch refuses
-    # such a network, and so must --model. The file is written by hand: building the MLP would take minutes.
+    # such a network, and so must --model. The file is written by hand: building that MLP
+    # would take minutes.
     sizes = [1001, 1000, 1]
     row = [0.5] * sizes[0]
     data = {

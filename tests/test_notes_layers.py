@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad
 from nn import byhand
-from nn.module import ACTIVATIONS, MLP
+from nn.activations import ACTIVATIONS
+from nn.module import MLP
 from tests.strategies import NetSpec, Problem, network_reals, problems, targets
 from tests.test_notes_common import (
     TOL,

@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad
 from nn import SGD, byhand, losses
+from nn.activations import ACTIVATIONS
 from nn.datasets import load_digits, one_hot
-from nn.module import ACTIVATIONS, MLP
+from nn.module import MLP
 from tests.strategies import Problem, problems
 from tests.test_notes_common import (
     TINY,

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from autograd import Value
 from nn import notation
+from nn.activations import BY_NAME
 from viz.graph import (
     FONT,
     Digraph,
@@ -34,8 +35,6 @@ EDGE_LIGHT = (0xDD, 0xDD, 0xDD)
 EDGE_DARK = (0x08, 0x30, 0x6B)
 #: Edge widths in points, for |∂C/∂w| = 0 and for the largest.
 PEN_MIN, PEN_MAX = 0.3, 3.5
-
-_ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 
 
 class NeuronLike(Protocol):
@@ -106,7 +105,8 @@ def _activation(layer: LayerLike) -> str:
     if len(names) != 1:
         return ""
     name = names.pop()
-    return _ACTIVATION_NAMES.get(name, name)
+    row = BY_NAME.get(name)
+    return row.symbol if row is not None else name
 
 
 def draw_network(

@@ -11,9 +11,8 @@ from nn import byhand
 from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.app import options
 from nn.app.base import CommandError, Formatter
-from nn.losses import LOSSES
+from nn.losses import LOSSES, OUTPUT_FOR_LOSS
 from nn.module import MLP
-from nn.train import OUTPUT_FOR_LOSS
 
 NAME = "explain"
 HELP = "one gradient as the notes' chain of factors, beside the engine's"
