@@ -30,7 +30,7 @@ def test_a_network_labels_its_values_through_the_module() -> None:
     model = MLP(2, [3, 1], seed=0)
     assert model.w(2, 0, 1).label == "w_{0,1}^(2)"  # the notes' notation, written out here
     assert model.b(1, 2).label == "b_{2}^(1)"
-    out = model([1.0, -2.0])
+    out = model.forward([1.0, -2.0])[0]
     assert (out.label, out.parents[0].label) == ("a_{0}^(2)", "z_{0}^(2)")
 
 
