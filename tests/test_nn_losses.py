@@ -1,7 +1,7 @@
 """Tests of ``nn.losses``: each cost of the notes against its formula in plain floats, and its
 gradient against the closed form the notes derive (or central differences).
 
-Formula ids (NOTATION.md): N000.19, N000.4, N001.C, N001.dC, N003.L, N003.w3, N004.E, N004.dE,
+Formula ids (docs/notation.md): N000.19, N000.4, N001.C, N001.dC, N003.L, N003.w3, N004.E, N004.dE,
 N004.CE, N004.softmax, N002.m.
 """
 

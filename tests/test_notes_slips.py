@@ -1,4 +1,4 @@
-"""The places where the notes may slip (NOTATION.md's list), each put to the engine.
+"""The places where the notes may slip (docs/notation.md's list), each put to the engine.
 
 Each test computes the formula as the note writes it and as corrected, and shows which one the
 engine's gradient agrees with: the verdicts docs/notes.md reports.
