@@ -15,7 +15,7 @@ import pytest
 import viz
 from nn.app.commands import graph
 from nn.app.main import run_alone
-from tests.test_viz_support import only_these, pure_only, svg_nodes
+from tests.support.svg import only_these, pure_only, svg_nodes
 
 # The folder holding the viz package under test, so that a child Python imports the same code.
 SOURCE_ROOT = str(Path(viz.__file__).resolve().parent.parent)

@@ -18,18 +18,18 @@ from nn.activations import ACTIVATIONS
 from nn.datasets import load_digits, one_hot
 from nn.module import MLP
 from tests.strategies import Problem, problems
-from tests.test_notes_common import (
+from tests.support.notes import (
     TINY,
     TOL,
     batch_cost,
     engine_gradients,
     flat,
     node_gradients,
+    note_003_problems,
     output_saturated,
     rel_err,
     trace_cost,
 )
-from tests.test_notes_layers import note_003_problems
 
 
 def digits_network() -> tuple[MLP, list[float], list[float]]:

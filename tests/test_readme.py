@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_viz_support import pure_only, svg_edges, svg_nodes
+from tests.support.svg import pure_only, svg_edges, svg_nodes
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
