@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,8 @@ import pytest
 import viz
 from nn.app.commands import graph
 from nn.app.main import run_alone
+from nn.module import MLP
+from tests.support.cli import SVG, assert_one_line_error, run
 from tests.support.svg import only_these, pure_only, svg_nodes
 
 # The folder holding the viz package under test, so that a child Python imports the same code.
@@ -178,3 +181,43 @@ def test_the_parts_are_reusable_by_another_parser(
     args = parser.parse_args(["--arch", "3,2", "--collapse", "--out", str(tmp_path / "n.svg")])
     assert graph.run(args) == 0
     assert len(svg_nodes((tmp_path / "n.svg").read_bytes())) == 5
+
+
+# -- as `chainrule graph` ---------------------------------------------------------------------
+
+
+def test_graph_draws_an_svg(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "g.svg"
+    status, out, err = run(capsys, "graph", "--arch", "2,2,1", "--out", str(path))
+    assert status == 0, err
+    assert str(path) in out
+    root = ET.parse(path).getroot()
+    assert root.tag == SVG
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    # One record per weight of a 2-2-1 network (2·2 + 2·1 = 6), each labelled w_{j,k}^(l).
+    assert texts.count("w") == 6
+    # The weights drawn are those of MLP(2, [2, 1], seed=0) (the graph command's default
+    # seed), shown with 4 significant digits (its default --digits).
+    weight = MLP(2, [2, 1], seed=0).w(2, 0, 0).data
+    assert f"data {weight:.4g}".replace("-", "&#45;") in path.read_text()
+
+
+def test_graph_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "graph", "--arch", "2,x")
+    assert status == 2
+    # the graph command reports it, under the name of the command the user ran.
+    assert_one_line_error(err, "chainrule graph: error:", "'2,x'")
+    status, _, err = run(capsys, "graph", "--digits", "many")
+    assert status == 2
+    assert_one_line_error(err, "chainrule graph: error:", "'many'")
+
+
+@pytest.mark.parametrize("argv", [[], ["--arch", "2,1", "--collapse"], ["--help"]])
+def test_graph_without_viz_says_how_to_install_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "viz.backend", None)  # `import viz.backend` now fails
+    status, out, err = run(capsys, "graph", *argv)
+    assert status == 1
+    assert out == ""
+    assert_one_line_error(err, "chainrule graph: error:", "pip install 'chainrule[viz]'")

@@ -1,4 +1,5 @@
-"""The pieces behind ``chainrule train``: the SGD loop, the hand-formula check, the outputs."""
+"""``nn.train``: the SGD loop, the evaluation and the hand-formula check (no I/O: see
+tests/test_app_trainjob.py and tests/test_app_train.py)."""
 
 from __future__ import annotations
 

@@ -105,8 +105,10 @@ class AsciiStream(io.TextIOBase):
 
 
 def _encodes_notation(stream: TextIO) -> bool:
+    if stream.encoding is None:  # an in-memory stream (io.StringIO) holds any text
+        return True
     try:
-        "∂σΣδ·−²→".encode(stream.encoding or "ascii")
+        "∂σΣδ·−²→".encode(stream.encoding)
     except (UnicodeEncodeError, LookupError):
         return False
     return True
