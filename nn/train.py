@@ -33,6 +33,28 @@ DATASETS = ("digits", "moons")
 MAX_SAMPLES = 100_000
 
 
+@dataclass(frozen=True)
+class Bound:
+    """What a numeric setting must be: ``ok(value)``, and ``what`` says it in words."""
+
+    ok: Callable[[float], bool]
+    what: str
+
+
+#: The numeric settings of a run and their bounds: the one place they are checked, by
+#: ``TrainConfig.validate`` and by the command line's option parsers (``nn.app.options``).
+SETTINGS: dict[str, Bound] = {
+    "epochs": Bound(lambda v: v >= 1, "a whole number >= 1"),
+    "batch_size": Bound(lambda v: v >= 1, "a whole number >= 1"),
+    "lr": Bound(lambda v: math.isfinite(v) and v > 0, "a positive number"),
+    "test_fraction": Bound(lambda v: 0 < v < 1, "a number strictly between 0 and 1"),
+    "samples": Bound(
+        lambda v: 4 <= v <= MAX_SAMPLES, f"a number of examples from 4 to {MAX_SAMPLES:,}"
+    ),
+    "noise": Bound(lambda v: math.isfinite(v) and v >= 0, "a number >= 0"),
+}
+
+
 class TrainError(Exception):
     """A problem the user can fix (a bad setting, a network too big, a diverging run)."""
 
@@ -96,26 +118,10 @@ class TrainConfig:
             raise TrainError(f"unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
         if not self.hidden or any(n < 1 for n in self.hidden):
             raise TrainError(f"hidden layer sizes must be whole numbers >= 1, got {self.hidden}")
-        checks = [
-            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
-            (self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}"),
-            (math.isfinite(self.lr) and self.lr > 0, f"lr must be positive, got {self.lr}"),
-            (
-                0 < self.test_fraction < 1,
-                f"test fraction must be between 0 and 1, got {self.test_fraction}",
-            ),
-            (
-                self.samples is None or 4 <= self.samples <= MAX_SAMPLES,
-                f"samples must be from 4 to {MAX_SAMPLES:,}, got {self.samples}",
-            ),
-            (
-                math.isfinite(self.noise) and self.noise >= 0,
-                f"noise must be >= 0, got {self.noise}",
-            ),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise TrainError(message)
+        for name, bound in SETTINGS.items():
+            value = getattr(self, name)
+            if value is not None and not bound.ok(value):  # samples=None: the dataset's own
+                raise TrainError(f"{name.replace('_', ' ')} must be {bound.what}, got {value}")
         problem = output_problem(self.loss, self.output())
         if problem:
             raise TrainError(problem)

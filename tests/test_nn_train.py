@@ -3,6 +3,8 @@ tests/test_app_trainjob.py and tests/test_app_train.py)."""
 
 from __future__ import annotations
 
+import argparse
+import re
 from pathlib import Path
 from typing import Any
 
@@ -125,8 +127,11 @@ def test_one_per_class_picks_the_first_of_each() -> None:
         ({"hidden": ()}, "hidden layer sizes"),
         ({"loss": "cross_entropy", "output_activation": "sigmoid"}, "needs a softmax output"),
         ({"loss": "binary_cross_entropy", "output_activation": "relu"}, r"outputs in \(0, 1\)"),
-        ({"samples": 2}, "samples must be from 4 to 100,000"),
-        ({"samples": 100_001}, "samples must be from 4 to 100,000, got 100001"),
+        ({"samples": 2}, "samples must be a number of examples from 4 to 100,000"),
+        (
+            {"samples": 100_001},
+            "samples must be a number of examples from 4 to 100,000, got 100001",
+        ),
         ({"activation": "swish"}, "unknown activation 'swish': choose one of sigmoid"),
     ],
 )
@@ -143,3 +148,18 @@ def test_output_layer_follows_the_loss() -> None:
     assert training.TrainConfig(activation="relu", loss="binary_cross_entropy").output() == (
         "sigmoid"
     )
+
+
+@pytest.mark.parametrize("name", sorted(training.SETTINGS))
+def test_each_setting_is_checked_with_the_words_the_cli_uses(name: str) -> None:
+    """One bound per setting: TrainConfig.validate and the --option parser say the same."""
+    from nn.app import options
+
+    bound = training.SETTINGS[name]
+    bad = {"epochs": 0, "batch_size": 0, "lr": 0.0, "test_fraction": 1.0, "samples": 3}
+    value = bad.get(name, -1.0)
+    with pytest.raises(training.TrainError, match=f"must be {re.escape(bound.what)}, got"):
+        training.TrainConfig(**{name: value}).validate()  # type: ignore[arg-type]
+    parse = options.setting(name, type(value))
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(f"is not {bound.what}")):
+        parse(str(value))

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from nn.app.base import CommandError
 from nn.module import MLP, refuse_huge
-from nn.train import MAX_SAMPLES
+from nn.train import SETTINGS
 
 T = TypeVar("T")
 
@@ -98,14 +98,13 @@ def checked(convert: Callable[[str], T], ok: Callable[[T], bool], what: str) -> 
     return parse
 
 
-positive_int = checked(int, lambda v: v >= 1, "a whole number >= 1")
-positive_float = checked(float, lambda v: math.isfinite(v) and v > 0, "a positive number")
-fraction = checked(float, lambda v: 0 < v < 1, "a number strictly between 0 and 1")
-non_negative_float = checked(float, lambda v: math.isfinite(v) and v >= 0, "a number >= 0")
+def setting(name: str, convert: Callable[[str], float]) -> Callable[[str], float]:
+    """The argparse type of the run setting ``name``, held to ``nn.train.SETTINGS[name]``."""
+    bound = SETTINGS[name]
+    return checked(convert, bound.ok, bound.what)
+
+
 whole_number = checked(int, lambda v: True, "a whole number")  # a seed: any integer
-samples = checked(
-    int, lambda v: 4 <= v <= MAX_SAMPLES, f"a number of examples from 4 to {MAX_SAMPLES:,}"
-)
 digits = checked(int, lambda v: 1 <= v <= 17, "a number of significant digits from 1 to 17")
 
 

@@ -52,12 +52,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--loss", choices=list(LOSSES), default=d.loss, help="the cost of one example")
     p.add_argument(
-        "--epochs", type=options.positive_int, default=d.epochs, help="passes over the data"
+        "--epochs",
+        type=options.setting("epochs", int),
+        default=d.epochs,
+        help="passes over the data",
     )
-    p.add_argument("--lr", type=options.positive_float, default=d.lr, help="the learning rate α")
+    p.add_argument(
+        "--lr", type=options.setting("lr", float), default=d.lr, help="the learning rate α"
+    )
     p.add_argument(
         "--batch-size",
-        type=options.positive_int,
+        type=options.setting("batch_size", int),
         default=d.batch_size,
         help="examples per SGD step",
     )
@@ -69,19 +74,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--test-fraction",
-        type=options.fraction,
+        type=options.setting("test_fraction", float),
         default=d.test_fraction,
         help="share held out for test",
     )
     p.add_argument(
         "--samples",
-        type=options.samples,
+        type=options.setting("samples", int),
         default=None,
         help=f"examples to use, 4 to {training.MAX_SAMPLES:,}: moons generates this many "
         "(default 200), digits takes a stratified subset (default all 1,797)",
     )
     p.add_argument(
-        "--noise", type=options.non_negative_float, default=d.noise, help="moons: Gaussian noise σ"
+        "--noise",
+        type=options.setting("noise", float),
+        default=d.noise,
+        help="moons: Gaussian noise σ",
     )
     p.add_argument("--out", type=Path, default=Path("out"), help="directory for the outputs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
