@@ -29,6 +29,7 @@ from autograd import Value
 from nn import notation, serialize
 from nn.activations import ACTIVATIONS, BY_NAME, OUTPUT_ACTIVATIONS
 from nn.activations import INIT_GAIN as INIT_GAIN
+from nn.checks import is_int
 from nn.limits import parameter_count as parameter_count
 from nn.limits import refuse_huge as refuse_huge
 
@@ -38,7 +39,7 @@ Input = SupportsFloat | Value
 
 def _check_index(value: object, name: str, low: int, high: int, where: str) -> int:
     """``value`` as an int in [low, high], or IndexError/TypeError naming it and the range."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if not low <= value <= high:
         raise IndexError(f"{name}={value} is out of range{where}: valid {name} is {low}..{high}")
@@ -70,7 +71,7 @@ class Neuron(Module):
         index: int = 0,
         rng: random.Random | None = None,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        if not is_int(nin) or nin < 1:
             raise ValueError(f"Neuron needs nin >= 1 inputs, got {nin!r}")
         if activation not in OUTPUT_ACTIVATIONS:
             raise ValueError(
@@ -129,7 +130,7 @@ class Layer(Module):
         layer: int = 1,
         rng: random.Random | None = None,
     ) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+        if not is_int(nout) or nout < 1:
             raise ValueError(f"Layer {layer} needs nout >= 1 neurons, got {nout!r}")
         gen = rng if rng is not None else random.Random()
         self.nin = nin
@@ -180,13 +181,13 @@ class MLP(Module):
         output_activation: str | None = None,
         seed: int | None = None,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        if not is_int(nin) or nin < 1:
             raise ValueError(f"MLP needs nin >= 1 inputs, got {nin!r}")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP needs nouts, a non-empty list of layer sizes, got {nouts!r}")
         sizes = list(nouts)
         for i, n in enumerate(sizes):
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            if not is_int(n) or n < 1:
                 raise ValueError(
                     f"MLP layer {i + 1} must have a whole number >= 1 of neurons, got {n!r}"
                 )
@@ -212,7 +213,7 @@ class MLP(Module):
                     f"{list(OUTPUT_ACTIVATIONS)}"
                 )
             acts[-1] = output_activation
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if seed is not None and (not is_int(seed)):
             raise TypeError(f"MLP seed must be an int or None, got {type(seed).__name__}")
         rng = random.Random(seed)
         self.nin = nin

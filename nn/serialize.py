@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, NoReturn
 
 from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nn.checks import is_int, is_real
 from nn.fileio import read_bounded, write_atomic
 from nn.limits import MAX_PARAMETERS, max_file_bytes, refuse_huge
 
@@ -64,7 +65,7 @@ def _fail(path: str, what: str) -> NoReturn:
 
 
 def _number(path: str, value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_real(value):
         _fail(path, f"{where} must be a number, got {type(value).__name__} {value!r}")
     try:
         f = float(value)
@@ -121,7 +122,7 @@ def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
         _fail(name, f'"sizes" must list the inputs and at least one layer, got {sizes_raw!r}')
     sizes = []
     for i, n in enumerate(sizes_raw):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if not is_int(n) or n < 1:
             _fail(name, f'"sizes"[{i}] must be a whole number >= 1, got {n!r}')
         sizes.append(n)
     try:
