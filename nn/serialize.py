@@ -9,9 +9,10 @@ JSON, never pickle, so that loading a file can run no code. A file looks like::
 with ``weights[l-1][j][k]`` = w_jk^(l) and ``biases[l-1][j]`` = b_j^(l). Floats are written as
 their shortest repr, which reads back as exactly the same float. Files are written atomically:
 a temporary file in the same directory, flushed to disk, then renamed over the target, so a
-failure part-way leaves the previous file as it was. Reading checks everything (JSON, format,
-version, shapes, types, finiteness) and raises ValueError saying what is wrong before anything
-is used.
+failure part-way leaves the previous file as it was (``nn.fileio``). Reading refuses what is
+not a regular file, or too big for a network of ``nn.limits.MAX_PARAMETERS``, before reading a
+byte; then it checks everything (JSON, format, version, parameter count, shapes, types,
+finiteness) and raises ValueError saying what is wrong before anything is used.
 """
 
 from __future__ import annotations

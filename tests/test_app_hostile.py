@@ -146,6 +146,41 @@ def test_a_killed_saves_temporary_file_is_removed_by_the_next_save(tmp_path: Pat
     assert MLP.load(target).sizes == [2, 3, 1]
 
 
+def test_a_save_killed_mid_way_is_cleaned_up_by_the_next_train(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    code = (
+        "import os, signal, sys\n"
+        "import nn.fileio as f\n"
+        "f.os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"  # mid-write
+        "f.write_atomic(sys.argv[1], b'{' * 100_000)\n"
+    )
+    target = out / "model.json"
+    killed = subprocess.run([sys.executable, "-c", code, str(target)], check=False, timeout=60)
+    assert killed.returncode == -signal.SIGKILL
+    assert len(_tmp_files(out)) == 1
+    assert not target.exists()
+    done = chainrule("train", *TINY, "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _tmp_files(out) == []
+    assert MLP.load(target).sizes == [2, 2, 2]
+
+
+def test_train_writes_through_a_symlinked_model_file(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    real = tmp_path / "kept" / "real.json"
+    real.parent.mkdir()
+    real.write_text("old")
+    (out / "model.json").symlink_to(real)
+    done = chainrule("train", *TINY, "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (out / "model.json").is_symlink()
+    assert MLP.load(real).sizes == [2, 2, 2]
+    assert _tmp_files(out) == []
+    assert _tmp_files(real.parent) == []
+
+
 def test_a_stale_temporary_file_is_removed_by_the_cli_save(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
