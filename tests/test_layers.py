@@ -12,6 +12,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 PACKAGES = ("autograd", "nn", "viz")
 
@@ -135,3 +137,15 @@ def test_no_import_cycles() -> None:
         if name not in state:
             walk(name)
     assert cycles == []
+
+
+def test_every_package_is_shipped() -> None:
+    """pyproject.toml lists every package of the tree, so that a wheel holds them all."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11 on
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    shipped = set(config["tool"]["setuptools"]["packages"])
+    packages = {
+        module_name(path) for package in PACKAGES for path in (REPO / package).rglob("__init__.py")
+    }
+    assert packages <= shipped
