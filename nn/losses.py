@@ -237,12 +237,29 @@ def _explain_cross_entropy(a: str, y: str, n_out: int) -> str:
     return f"(−{y}/{a})"
 
 
+def _explain_sigmoid_bce_delta(j: int, l: int, ys: Sequence[float]) -> tuple[str, str]:
+    return f"(a_{j}^({l}) − y_{j})", "  where σ'(z) · ∂L/∂a = a − y (N003.w3)"
+
+
+def _explain_softmax_ce_delta(j: int, l: int, ys: Sequence[float]) -> tuple[str, str]:
+    # The closed form: ∂E/∂a_i = −y_i/a_i would divide by an a_i that rounded to 0.
+    sums_to_1 = math.fsum(ys) == 1.0
+    symbol = f"(a_{j}^({l}) − y_{j})" if sums_to_1 else f"(a_{j}^({l}) Σ_i y_i − y_{j})"
+    note = (
+        "  where Σ_i a_i(δ_ij − a_j) · (−y_i/a_i) = a_j Σ_i y_i − y_j, which is a_j − y_j "
+        "for one-hot y (N004.softmax with N004.dE gives N004.CE)"
+    )
+    return symbol, note
+
+
 @dataclass(frozen=True)
 class ClosedDelta:
     """δ^(L) = ∂C/∂z^(L) in closed form for one output activation (the notes derive it)."""
 
     activation: str
     hand: Callable[[Sequence[float], HandTarget], list[float]]
+    #: How ``explain`` writes δ_j^(l) (the factor) and the line that derives it, given y.
+    explain: Callable[[int, int, Sequence[float]], tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -298,7 +315,7 @@ COST_TABLE: tuple[Cost, ...] = (
         "sigmoid",
         ("sigmoid", "softmax"),
         "outputs in (0, 1): a sigmoid or softmax output layer",
-        ClosedDelta("sigmoid", hand.sigmoid_bce_delta),
+        ClosedDelta("sigmoid", hand.sigmoid_bce_delta, _explain_sigmoid_bce_delta),
     ),
     Cost(
         "cross_entropy",
@@ -309,7 +326,7 @@ COST_TABLE: tuple[Cost, ...] = (
         "softmax",
         ("softmax",),
         "a softmax output layer",
-        ClosedDelta("softmax", hand.softmax_cross_entropy_delta),
+        ClosedDelta("softmax", hand.softmax_cross_entropy_delta, _explain_softmax_ce_delta),
     ),
 )
 

@@ -471,3 +471,7 @@ def test_a_closed_form_delta_is_the_chain_rule(name: str) -> None:
     )
     for c, g in zip(closed.hand(a, Y_ROW), chain, strict=True):
         assert math.isclose(c, g, rel_tol=1e-9, abs_tol=1e-15)
+    symbol, note = closed.explain(1, 2, Y_ROW)
+    assert "a_1^(2)" in symbol
+    assert "y_1" in symbol
+    assert "N00" in note  # it cites the formula id

@@ -77,17 +77,9 @@ def _delta_factors(
     L = len(W)
     act = activations[l - 1]
     if l == L:
-        if act == "sigmoid" and loss == "binary_cross_entropy":
-            note = "σ'(z) · ∂L/∂a = a − y (N003.w3)"
-            return [(f"(a_{j}^({l}) − y_{j})", bp.delta[l][j])], [f"  where {note}"]
-        if act == "softmax" and loss == "cross_entropy":
-            # The closed form: ∂E/∂a_i = −y_i/a_i would divide by an a_i that rounded to 0.
-            sums_to_1 = math.fsum(ys) == 1.0
-            symbol = f"(a_{j}^({l}) − y_{j})" if sums_to_1 else f"(a_{j}^({l}) Σ_i y_i − y_{j})"
-            note = (
-                "  where Σ_i a_i(δ_ij − a_j) · (−y_i/a_i) = a_j Σ_i y_i − y_j, which is a_j − y_j "
-                "for one-hot y (N004.softmax with N004.dE gives N004.CE)"
-            )
+        closed = _COSTS[loss].closed_delta
+        if closed is not None and closed.activation == act:
+            symbol, note = closed.explain(j, l, ys)
             return [(symbol, bp.delta[l][j])], [note]
         if act == "softmax":
             n = len(fp.a[l])
