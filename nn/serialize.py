@@ -85,6 +85,37 @@ def _list(path: str, value: object, where: str, length: int | None = None) -> li
     return value
 
 
+def structure_limits(max_parameters: int) -> dict[bytes, int]:
+    """How many of each JSON bracket, separator and quote a file of a network with at most
+    ``max_parameters`` parameters P can hold.
+
+    With N neurons and L layers (N <= P/2, each neuron having a weight and a bias; L <= N):
+    4 + 2L + N lists, under P + 2N + 3L + 5 commas, 14 + 2L quotes, and one object.
+    """
+    return {
+        b"[": 4 + 3 * max_parameters // 2,
+        b",": 5 + 4 * max_parameters,
+        b'"': 14 + max_parameters,
+        b"{": 1,
+    }
+
+
+def _refuse_by_structure(name: str, raw: bytes, max_parameters: int) -> None:
+    """ValueError before parsing if ``raw`` holds more JSON values than such a network needs.
+
+    Counting bytes is cheap; parsing a file of a million tiny lists or objects is not (each
+    becomes a Python object), so what the size alone cannot refuse is refused here.
+    """
+    for token, limit in structure_limits(max_parameters).items():
+        count = raw.count(token)
+        if count > limit:
+            _fail(
+                name,
+                f"holds {count:,} {token.decode()!r}, more than the file of a network of at "
+                f"most {max_parameters:,} parameters can ({limit:,}): too big a network to load",
+            )
+
+
 def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> Checkpoint:
     """The checked contents of the model file at ``path``; ValueError saying what is wrong.
 
@@ -94,6 +125,7 @@ def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
     """
     name = os.fspath(path)
     raw = read_bounded(name, max_file_bytes(max_parameters), "a model file")
+    _refuse_by_structure(name, raw, max_parameters)
     try:
         # NaN and Infinity (which json accepts) become floats here, so that the checks below
         # can say which weight is not finite.

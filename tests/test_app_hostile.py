@@ -265,3 +265,19 @@ def test_train_ends_in_ascii(tmp_path: Path, env: dict[str, str]) -> None:
     assert done.returncode == 0, done.stderr
     assert "|dC/dw|" in done.stdout
     done.stdout.encode("ascii")
+
+
+def test_a_million_one_neuron_layers_are_refused_quickly(tmp_path: Path) -> None:
+    # 2,000,000 parameters in 30 MB: small enough for the size limit, but refused by counting
+    # its lists before the JSON is parsed (parsing would make millions of Python objects).
+    layers = 10**6
+    path = tmp_path / "deep.json"
+    with path.open("w") as f:
+        f.write('{"format": "chainrule-mlp", "version": 1, "sizes": [')
+        f.write(", ".join(["1"] * (layers + 1)))
+        f.write('], "activations": [' + ", ".join(['"sigmoid"'] * layers))
+        f.write('], "weights": [' + ", ".join(["[[0.5]]"] * layers))
+        f.write('], "biases": [' + ", ".join(["[0.0]"] * layers) + "]}")
+    start = time.monotonic()
+    assert_one_line_failure(explain_model(path, tmp_path), "too big a network to load")
+    assert time.monotonic() - start < 30
