@@ -52,22 +52,26 @@ class Activation:
     """One activation σ: a = σ(z), neuron by neuron, or a = σ(z) for the whole layer."""
 
     name: str
-    #: The engine's a_j = σ(z_j) of one neuron (None for a layer-wide activation).
-    engine: Callable[[Value], Value] | None
-    #: The notes' σ(z) and σ'(z) by hand, neuron by neuron (None for a layer-wide activation).
-    hand: Callable[[float], float] | None
-    hand_derivative: Callable[[float], float] | None
-    #: The layer's a^(l) from its z^(l): the engine's and by hand (layer-wide activations only).
-    engine_layer: Callable[[Sequence[Value]], list[Value]] | None
-    hand_layer: Callable[[Sequence[float]], list[float]] | None
-    #: δ^(l) = ∂C/∂z^(l) from z^(l) and ∂C/∂a^(l), by hand (layer-wide activations only).
-    hand_layer_backward: Callable[[Sequence[float], Sequence[float]], list[float]] | None
     #: The name a picture of the network shows (``viz.draw_network``).
     symbol: str
-    #: How ``explain`` writes the chain rule's factor σ'(z) ("" for a layer-wide activation).
-    prime: str
     #: Weights are drawn uniformly from ±gain·√(3/n_in), so that Var w = gain²/n_in.
     init_gain: float
+    #: Neuron by neuron: the engine's a_j = σ(z_j), and the notes' σ(z) and σ'(z) by hand.
+    engine: Callable[[Value], Value] | None = None
+    hand: Callable[[float], float] | None = None
+    hand_derivative: Callable[[float], float] | None = None
+    #: How ``explain`` writes the chain rule's factor σ'(z).
+    prime: str = ""
+    #: Layer-wide: the layer's a^(l) from its z^(l), the engine's and by hand; by hand also
+    #: δ^(l) from z^(l) and ∂C/∂a^(l), and the Jacobian J[i][m] = ∂a_m/∂z_i from z^(l).
+    engine_layer: Callable[[Sequence[Value]], list[Value]] | None = None
+    hand_layer: Callable[[Sequence[float]], list[float]] | None = None
+    hand_layer_backward: Callable[[Sequence[float], Sequence[float]], list[float]] | None = None
+    hand_jacobian: Callable[[Sequence[float]], list[list[float]]] | None = None
+    #: How ``explain`` writes δ_j^(l) = Σ_i (∂a_i/∂z_j) ∂C/∂a_i (``{l}``, ``{j}`` filled in),
+    #: and the formula id it cites.
+    jacobian_text: str = ""
+    formula: str = ""
 
     @property
     def elementwise(self) -> bool:
@@ -95,35 +99,51 @@ class Activation:
 # half of the inputs it zeroes (He et al.).
 TABLE: tuple[Activation, ...] = (
     Activation(
-        "sigmoid", Value.sigmoid, hand.sigmoid, hand.d_sigmoid, None, None, None, "σ", "σ'", 2.0
+        "sigmoid",
+        "σ",
+        2.0,
+        engine=Value.sigmoid,
+        hand=hand.sigmoid,
+        hand_derivative=hand.d_sigmoid,
+        prime="σ'",
     ),
-    Activation("tanh", Value.tanh, hand.tanh, hand.d_tanh, None, None, None, "tanh", "tanh'", 1.0),
+    Activation(
+        "tanh",
+        "tanh",
+        1.0,
+        engine=Value.tanh,
+        hand=hand.tanh,
+        hand_derivative=hand.d_tanh,
+        prime="tanh'",
+    ),
     Activation(
         "relu",
-        Value.relu,
-        hand.relu,
-        hand.d_relu,
-        None,
-        None,
-        None,
         "ReLU",
-        "relu'",
         math.sqrt(2.0),
+        engine=Value.relu,
+        hand=hand.relu,
+        hand_derivative=hand.d_relu,
+        prime="relu'",
     ),
     Activation(
-        "linear", _identity, hand.linear, hand.d_linear, None, None, None, "linear", "id'", 1.0
-    ),
-    Activation(
-        "softmax",
-        None,
-        None,
-        None,
-        softmax,
-        hand.softmax,
-        hand.softmax_layer_backward,
-        "softmax",
-        "",
+        "linear",
+        "linear",
         1.0,
+        engine=_identity,
+        hand=hand.linear,
+        hand_derivative=hand.d_linear,
+        prime="id'",
+    ),
+    Activation(
+        "softmax",
+        "softmax",
+        1.0,
+        engine_layer=softmax,
+        hand_layer=hand.softmax,
+        hand_layer_backward=hand.softmax_layer_backward,
+        hand_jacobian=hand.softmax_layer_jacobian,
+        jacobian_text="Σ_i a_i^({l})(δ_i{j} − a_{j}^({l})) ∂C/∂a_i^({l})",
+        formula="N004.softmax",
     ),
 )
 

@@ -66,6 +66,9 @@ def test_a_row_is_whole(row: Activation) -> None:
         assert row.engine_layer
         assert row.hand_layer
         assert row.hand_layer_backward
+        assert row.hand_jacobian
+        assert "{l}" in row.jacobian_text
+        assert row.formula.startswith("N00")
         assert row.engine is None
         assert row.hand is None
         assert row.hand_derivative is None
@@ -95,3 +98,26 @@ def test_the_derivative_is_the_slope(row: Activation) -> None:
         v = Value(z)
         row.engine(v).backward()
         assert math.isclose(v.grad, row.hand_derivative(z), rel_tol=TOL, abs_tol=1e-300)
+
+
+@pytest.mark.parametrize("row", [a for a in TABLE if not a.elementwise], ids=lambda a: a.name)
+def test_a_layer_wide_jacobian_is_the_slope(row: Activation) -> None:
+    assert row.hand_jacobian is not None
+    assert row.hand_layer is not None
+    assert row.hand_layer_backward is not None
+    hand_layer = row.hand_layer
+    z = list(ZS)
+    J = row.hand_jacobian(z)  # J[i][m] = ∂a_m/∂z_i
+    for i in range(len(z)):
+        for m in range(len(z)):
+
+            def a_m(t: float, i: int = i, m: int = m) -> float:
+                return hand_layer([t if k == i else v for k, v in enumerate(z)])[m]
+
+            slope = central_difference(a_m, z[i])
+            assert math.isclose(J[i][m], slope, rel_tol=CD_TOL, abs_tol=1e-9)
+    # δ = J ∂C/∂a, the product the backward pass takes.
+    g = [0.5, -1.0, 2.0, 0.25]
+    expected = [math.fsum(J[i][m] * g[m] for m in range(len(z))) for i in range(len(z))]
+    for d, e in zip(row.hand_layer_backward(z, g), expected, strict=True):
+        assert math.isclose(d, e, rel_tol=TOL, abs_tol=1e-15)

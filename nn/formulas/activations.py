@@ -109,3 +109,8 @@ def softmax_backward(a: Sequence[float], dC_da: Sequence[float]) -> Vector:
 def softmax_layer_backward(z: Sequence[float], dC_da: Sequence[float]) -> Vector:
     """δ^(l) of a softmax layer from its z^(l): ``softmax_backward`` at a = softmax(z)."""
     return softmax_backward(softmax(z), dC_da)
+
+
+def softmax_layer_jacobian(z: Sequence[float]) -> Matrix:
+    """J[i][j] = ∂a_j/∂z_i of a softmax layer, from its z (``softmax_jacobian`` at softmax(z))."""
+    return softmax_jacobian(softmax(z))

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from autograd import grad
 from nn import notation
 from nn.activations import BY_NAME as _ACTIVATIONS
-from nn.formulas.activations import softmax_jacobian
 from nn.formulas.algorithm import BackwardPass, _as_target, backpropagate
 from nn.formulas.common import Matrix, Target
 from nn.formulas.layers import (
@@ -81,21 +80,22 @@ def _delta_factors(
         if closed is not None and closed.activation == act:
             symbol, note = closed.explain(j, l, ys)
             return [(symbol, bp.delta[l][j])], [note]
-        if act == "softmax":
+        row = _ACTIVATIONS[act]
+        if row.hand_jacobian is not None:  # layer-wide: δ_j sums over the whole layer
             n = len(fp.a[l])
             dC_da = COST_DERIVATIVES[loss](fp.a[l], ys)
-            symbol = f"Σ_i a_i^({l})(δ_i{j} − a_{j}^({l})) ∂C/∂a_i^({l})"
-            J = softmax_jacobian(fp.a[l])
+            symbol = row.jacobian_text.format(l=l, j=j)
+            J = row.hand_jacobian(fp.z[l])
             terms = [f"{_num(J[j][i])} · {_num(dC_da[i])}" for i in range(n)]
             total = _num(bp.delta[l][j], bracket=False)
-            line = f"  {symbol} = {_sum_text(terms)} = {total}  (N004.softmax{_count(terms)})"
+            line = f"  {symbol} = {_sum_text(terms)} = {total}  ({row.formula}{_count(terms)})"
             return [(symbol, bp.delta[l][j])], [line]
         return [
             (f"{_ACTIVATIONS[act].prime}(z_{j}^({l}))", derivative(act, fp.z[l][j])),
             (_cost_factor(loss, j, l, len(ys)), COST_DERIVATIVES[loss](fp.a[l], ys)[j]),
         ], []
-    if act == "softmax":
-        raise ValueError(f"explain: layer {l} is a hidden softmax layer, which MLP does not make")
+    if not _ACTIVATIONS[act].elementwise:
+        raise ValueError(f"explain: layer {l} is a hidden {act} layer, which MLP does not make")
     above = W[l]  # W^(l+1): row m holds w_{m,k}^(l+1)
     back = math.fsum(above[m][j] * bp.delta[l + 1][m] for m in range(len(above)))
     symbol = f"Σ_m w_{{m,{j}}}^({l + 1}) δ_m^({l + 1})"

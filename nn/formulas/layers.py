@@ -14,7 +14,6 @@ from typing import Protocol
 
 from nn.activations import BY_NAME as _ACTIVATIONS
 from nn.activations import OUTPUT_ACTIVATIONS
-from nn.formulas.activations import softmax, softmax_jacobian
 from nn.formulas.common import (
     Matrix,
     Target,
@@ -303,8 +302,9 @@ def layer_jacobian(W: Matrix, z: Sequence[float], activation: str) -> Matrix:
 
     For a softmax layer a_m depends on every z_i: Σ_i (∂a_m/∂z_i) w_ip (N004.softmax).
     """
-    if activation == "softmax":
-        J = softmax_jacobian(softmax(z))  # J[i][m] = ∂a_m/∂z_i
+    row = _ACTIVATIONS.get(activation)  # an unknown name is reported by derivative()
+    if row is not None and row.hand_jacobian is not None:
+        J = row.hand_jacobian(z)  # J[i][m] = ∂a_m/∂z_i
         return [
             [math.fsum(J[i][m] * W[i][p] for i in range(len(z))) for p in range(len(W[0]))]
             for m in range(len(z))
