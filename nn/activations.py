@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from autograd import Value
+from nn.checks import values
 from nn.formulas import activations as hand
 
 
@@ -33,12 +34,7 @@ def softmax(z: Sequence[Value]) -> list[Value]:
     >>> [round(v.data, 6) for v in softmax([Value(1.0), Value(1.0)])]
     [0.5, 0.5]
     """
-    zs = list(z)
-    if not zs:
-        raise ValueError("softmax needs at least one value, got an empty list")
-    for j, v in enumerate(zs):
-        if not isinstance(v, Value):
-            raise TypeError(f"softmax: z[{j}] must be a Value, got {type(v).__name__} {v!r}")
+    zs = values(z, "softmax", "value", lambda j: f"z[{j}]")
     m = max(v.data for v in zs)
     if not math.isfinite(m):
         raise ValueError(f"softmax: max z must be finite, got {m!r}")

@@ -24,6 +24,7 @@ from typing import SupportsFloat
 
 from autograd import Value
 from nn.activations import softmax as softmax
+from nn.checks import values
 from nn.formulas import costs as hand
 from nn.formulas.common import Target as HandTarget
 
@@ -209,12 +210,7 @@ def mean(costs: Sequence[Value]) -> Value:
     >>> mean([Value(1.0), Value(2.0)]).data
     1.5
     """
-    cs = list(costs)
-    if not cs:
-        raise ValueError("mean needs at least one cost, got an empty list")
-    for i, c in enumerate(cs):
-        if not isinstance(c, Value):
-            raise TypeError(f"mean: cost {i} must be a Value, got {type(c).__name__} {c!r}")
+    cs = values(costs, "mean", "cost", lambda i: f"cost {i}")
     return Value.sum(cs) / float(len(cs))
 
 
