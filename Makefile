@@ -8,13 +8,11 @@ BIN    := $(VENV)/bin
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_DEMO := $(VENV)/.installed-demo
 
-.PHONY: demo test lint typecheck pytest bench clean help
+.PHONY: help demo test lint fmt typecheck pytest bench clean
 
-help:
-	@echo "make demo   set up .venv and run the main job (chainrule train) on the built-in digits"
-	@echo "make test   set up .venv and run ruff, mypy --strict and the whole test suite"
-	@echo "make bench  compare speed and memory with micrograd (bench/)"
-	@echo "make clean  remove .venv and generated files"
+# `make help` prints the `## ` text of every target below, so the list cannot fall behind.
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/make \1\t\2/' | expand -t 16
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "chainrule needs Python 3.10 or newer; run: make PYTHON=python3.x ...")'
@@ -29,28 +27,32 @@ $(STAMP_DEMO): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[demo]'
 	@touch $@
 
-demo: $(STAMP_DEMO)
+demo: $(STAMP_DEMO) ## set up .venv and run the main job (chainrule train) on the built-in digits
 	$(BIN)/chainrule train
 
-test: $(STAMP_TEST)
+test: $(STAMP_TEST) ## set up .venv and run ruff, ruff format --check, mypy --strict and pytest
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
-lint: $(STAMP_TEST)
+lint: $(STAMP_TEST) ## ruff check and ruff format --check only
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP_TEST)
+fmt: $(STAMP_TEST) ## rewrite the code in the project's format (ruff format, ruff check --fix)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(STAMP_TEST) ## mypy --strict only
 	$(BIN)/mypy
 
-pytest: $(STAMP_TEST)
+pytest: $(STAMP_TEST) ## the test suite only
 	$(BIN)/python -m pytest
 
-bench: $(STAMP_TEST)
+bench: $(STAMP_TEST) ## compare speed and memory with micrograd (bench/)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python bench/run.py
 
-clean:
+clean: ## remove .venv and generated files
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache .hypothesis

@@ -11,6 +11,7 @@
 True
 """
 
+from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.byhand import explain
 from nn.losses import (
     LOSSES,
@@ -21,7 +22,7 @@ from nn.losses import (
     softmax,
     squared_error,
 )
-from nn.module import ACTIVATIONS, MLP, OUTPUT_ACTIVATIONS, Layer, Module, Neuron
+from nn.module import MLP, Layer, Module, Neuron
 from nn.optim import SGD
 
 __all__ = [

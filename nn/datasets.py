@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
+from nn.checks import is_int
+
 #: Where the digits live inside the ``nn`` package.
 DIGITS_RESOURCE = "data/digits.csv.gz"
 #: Pixels of the digits run from 0 (white) to this value (black).
@@ -128,7 +130,7 @@ def make_moons(n: int = 200, noise: float = 0.1, seed: int | None = None) -> Dat
     evenly spaced t; each coordinate then gets Gaussian noise of standard deviation ``noise``.
     Class 0 has ⌈n/2⌉ points, class 1 ⌊n/2⌋. The points come in a seeded random order.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+    if not is_int(n) or n < 2:
         raise ValueError(f"make_moons needs n >= 2 points, got {n!r}")
     if not (isinstance(noise, (int, float)) and math.isfinite(noise) and noise >= 0):
         raise ValueError(f"make_moons needs a finite noise >= 0, got {noise!r}")

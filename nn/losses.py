@@ -1,9 +1,12 @@
-"""Costs of one example, the batch mean, and softmax, built from ``Value`` operations.
+"""Costs of one example and the batch mean, built from ``Value`` operations; the cost table.
 
 Every function returns a ``Value`` whose ``backward()`` gives the gradients the notes derive
 by hand. ``a`` is the network's output layer (a list of Values, or one Value when n_L = 1),
 ``y`` the target (a list of floats, or one float). The formula ids (N000.19, N001.C, N003.L,
-N004.E, N002.m) are those of the notes (NOTATION.md).
+N004.E, N002.m) are those of the notes (docs/notation.md). ``COST_TABLE`` holds one row per
+cost: the engine's loss, the notes' cost and derivative by hand, the text ``explain`` prints,
+the output activation it needs and its closed-form δ; every other list of costs is read from
+it. ``softmax`` lives with the activations (``nn.activations``) and is re-exported here.
 
 Logarithms of outputs that saturated to exactly 0.0 or 1.0 are taken from the logits when the
 output was made by ``sigmoid`` or by ``softmax`` (so both the loss and its gradient stay exact
@@ -16,9 +19,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import SupportsFloat
 
 from autograd import Value
+from nn.activations import softmax as softmax
+from nn.checks import values
+from nn.formulas import costs as hand
+from nn.formulas.common import Target as HandTarget
 
 #: What a loss accepts as the network's output.
 Outputs = Value | Sequence[Value]
@@ -196,49 +204,140 @@ def cross_entropy(a: Outputs, y: Targets) -> Value:
     return -Value.sum(terms)
 
 
-def softmax(z: Sequence[Value]) -> list[Value]:
-    """a_j = e^(z_j − max z) / Σ_k e^(z_k − max z) (stable: every exponent is <= 0).
-
-    The shift is a constant (softmax does not change when all z move together), so the
-    gradient is that of the unshifted formula; its Jacobian is ∂a_j/∂z_i = a_j(δ_ij − a_i)
-    (N004.softmax).
-
-    >>> [round(v.data, 6) for v in softmax([Value(1.0), Value(1.0)])]
-    [0.5, 0.5]
-    """
-    zs = list(z)
-    if not zs:
-        raise ValueError("softmax needs at least one value, got an empty list")
-    for j, v in enumerate(zs):
-        if not isinstance(v, Value):
-            raise TypeError(f"softmax: z[{j}] must be a Value, got {type(v).__name__} {v!r}")
-    m = max(v.data for v in zs)
-    if not math.isfinite(m):
-        raise ValueError(f"softmax: max z must be finite, got {m!r}")
-    es = [(v - m).exp() for v in zs]
-    s = Value.sum(es)
-    return [e / s for e in es]
-
-
 def mean(costs: Sequence[Value]) -> Value:
     """N002.m: C = (1/m) Σ_i C_i, the batch cost; its gradient is the mean of the C_i's.
 
     >>> mean([Value(1.0), Value(2.0)]).data
     1.5
     """
-    cs = list(costs)
-    if not cs:
-        raise ValueError("mean needs at least one cost, got an empty list")
-    for i, c in enumerate(cs):
-        if not isinstance(c, Value):
-            raise TypeError(f"mean: cost {i} must be a Value, got {type(c).__name__} {c!r}")
+    cs = values(costs, "mean", "cost", lambda i: f"cost {i}")
     return Value.sum(cs) / float(len(cs))
 
 
+# -- the cost table ------------------------------------------------------------------------------
+
+
+def _explain_squared_error(a: str, y: str, n_out: int) -> str:
+    return f"2({a} − {y})"
+
+
+def _explain_mean_squared_error(a: str, y: str, n_out: int) -> str:
+    return f"(2/{n_out})({a} − {y})"
+
+
+def _explain_binary_cross_entropy(a: str, y: str, n_out: int) -> str:
+    return f"(−{y}/{a} + (1 − {y})/(1 − {a}))"
+
+
+def _explain_cross_entropy(a: str, y: str, n_out: int) -> str:
+    return f"(−{y}/{a})"
+
+
+def _explain_sigmoid_bce_delta(j: int, l: int, ys: Sequence[float]) -> tuple[str, str]:
+    return f"(a_{j}^({l}) − y_{j})", "  where σ'(z) · ∂L/∂a = a − y (N003.w3)"
+
+
+def _explain_softmax_ce_delta(j: int, l: int, ys: Sequence[float]) -> tuple[str, str]:
+    # The closed form: ∂E/∂a_i = −y_i/a_i would divide by an a_i that rounded to 0.
+    sums_to_1 = math.fsum(ys) == 1.0
+    symbol = f"(a_{j}^({l}) − y_{j})" if sums_to_1 else f"(a_{j}^({l}) Σ_i y_i − y_{j})"
+    note = (
+        "  where Σ_i a_i(δ_ij − a_j) · (−y_i/a_i) = a_j Σ_i y_i − y_j, which is a_j − y_j "
+        "for one-hot y (N004.softmax with N004.dE gives N004.CE)"
+    )
+    return symbol, note
+
+
+@dataclass(frozen=True)
+class ClosedDelta:
+    """δ^(L) = ∂C/∂z^(L) in closed form for one output activation (the notes derive it)."""
+
+    activation: str
+    hand: Callable[[Sequence[float], HandTarget], list[float]]
+    #: How ``explain`` writes δ_j^(l) (the factor) and the line that derives it, given y.
+    explain: Callable[[int, int, Sequence[float]], tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class Cost:
+    """One cost C of an example: everything the project knows of it, in one row."""
+
+    name: str
+    #: The engine's C on Values (its ``backward()`` gives the gradients).
+    engine: Callable[[Outputs, Targets], Value]
+    #: The notes' C and ∂C/∂a_j^(L) by hand (``nn.formulas.costs``).
+    hand: Callable[[Sequence[float], HandTarget], float]
+    hand_derivative: Callable[[Sequence[float], HandTarget], list[float]]
+    #: How ``explain`` writes ∂C/∂a_j^(L), given the texts of a_j^(L), y_j and n_L.
+    explain: Callable[[str, str, int], str]
+    #: The output activation a network for this cost gets when none is chosen (None: the
+    #: hidden layers'), the ones it accepts (None: any), and how to say so.
+    output_activation: str | None
+    allowed_outputs: tuple[str, ...] | None
+    needs: str
+    #: Its closed-form δ^(L), where the notes give one.
+    closed_delta: ClosedDelta | None
+
+
+COST_TABLE: tuple[Cost, ...] = (
+    Cost(
+        "squared_error",
+        squared_error,
+        hand.squared_error,
+        hand.d_squared_error,
+        _explain_squared_error,
+        None,
+        None,
+        "",
+        None,
+    ),
+    Cost(
+        "mean_squared_error",
+        mean_squared_error,
+        hand.mean_squared_error,
+        hand.d_mean_squared_error,
+        _explain_mean_squared_error,
+        None,
+        None,
+        "",
+        None,
+    ),
+    Cost(
+        "binary_cross_entropy",
+        binary_cross_entropy,
+        hand.binary_cross_entropy,
+        hand.d_binary_cross_entropy,
+        _explain_binary_cross_entropy,
+        "sigmoid",
+        ("sigmoid", "softmax"),
+        "outputs in (0, 1): a sigmoid or softmax output layer",
+        ClosedDelta("sigmoid", hand.sigmoid_bce_delta, _explain_sigmoid_bce_delta),
+    ),
+    Cost(
+        "cross_entropy",
+        cross_entropy,
+        hand.cross_entropy,
+        hand.d_cross_entropy,
+        _explain_cross_entropy,
+        "softmax",
+        ("softmax",),
+        "a softmax output layer",
+        ClosedDelta("softmax", hand.softmax_cross_entropy_delta, _explain_softmax_ce_delta),
+    ),
+)
+
+COSTS_BY_NAME: dict[str, Cost] = {c.name: c for c in COST_TABLE}
 #: The losses by name (as the CLI and the by-hand module name them).
-LOSSES: dict[str, Callable[[Outputs, Targets], Value]] = {
-    "squared_error": squared_error,
-    "mean_squared_error": mean_squared_error,
-    "binary_cross_entropy": binary_cross_entropy,
-    "cross_entropy": cross_entropy,
+LOSSES: dict[str, Callable[[Outputs, Targets], Value]] = {c.name: c.engine for c in COST_TABLE}
+#: The output activation each cost needs; the others use the hidden layers' activation.
+OUTPUT_FOR_LOSS: dict[str, str] = {
+    c.name: c.output_activation for c in COST_TABLE if c.output_activation is not None
 }
+
+
+def output_problem(loss: str, output: str) -> str:
+    """Why ``loss`` cannot follow an output layer of ``output`` ("" if it can)."""
+    cost = COSTS_BY_NAME[loss]
+    if cost.allowed_outputs is None or output in cost.allowed_outputs:
+        return ""
+    return f"the {loss} loss needs {cost.needs}, not {output}"

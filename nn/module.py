@@ -19,77 +19,27 @@ graph reads like the notes.
 
 from __future__ import annotations
 
-import itertools
 import math
 import os
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import SupportsFloat
 
 from autograd import Value
-from nn import serialize
-from nn.losses import softmax
+from nn import notation, serialize
+from nn.activations import ACTIVATIONS, BY_NAME, OUTPUT_ACTIVATIONS
+from nn.activations import INIT_GAIN as INIT_GAIN
+from nn.checks import is_int
+from nn.limits import parameter_count as parameter_count
+from nn.limits import refuse_huge as refuse_huge
 
 #: A network input: a plain number (kept as a constant of the layer-1 z nodes) or a Value.
 Input = SupportsFloat | Value
 
-#: Activations applied neuron by neuron; "softmax" (only for the output layer) is layer-wide.
-ACTIVATIONS: tuple[str, ...] = ("sigmoid", "tanh", "relu", "linear")
-OUTPUT_ACTIVATIONS: tuple[str, ...] = (*ACTIVATIONS, "softmax")
-
-
-def _identity(z: Value) -> Value:
-    """The linear activation a = z, as its own node (a one-term sum) so that a_j can be labelled."""
-    return Value.sum((z,))
-
-
-_ELEMENTWISE: dict[str, Callable[[Value], Value]] = {
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "linear": _identity,
-}
-
-# Weights are drawn uniformly from ±gain·√(3/n_in), so that Var w = gain²/n_in (fan-in scaling:
-# z = Σ_k w_k a_k then has the variance of one a_k times gain²). σ'(z) <= 1/4 shrinks the signal
-# going back through every sigmoid layer; a gain of 2 makes up for part of it. On the digits
-# (64 → 16 → 10 sigmoid, squared error, per-example SGD at lr 0.1) one epoch reaches 85% test
-# accuracy with gain 2 against 55% with gain 1, and both pass 95% within a few epochs. ReLU's
-# gain √2 makes up for the half of the inputs it zeroes (He et al.).
-INIT_GAIN: dict[str, float] = {
-    "sigmoid": 2.0,
-    "tanh": 1.0,
-    "relu": math.sqrt(2.0),
-    "linear": 1.0,
-    "softmax": 1.0,
-}
-
-
-#: The largest network the command-line tools will build. Each parameter is a Python object
-#: (about 150 bytes, and a fraction of a microsecond per training step), so past this a typo
-#: such as ``--arch 2,99999999`` would exhaust the machine's memory instead of failing.
-CLI_MAX_PARAMETERS = 1_000_000
-
-
-def parameter_count(sizes: Sequence[int]) -> int:
-    """Σ_l n_l (n_(l−1) + 1): the weights and biases of an MLP with layer sizes ``sizes``."""
-    return sum(n * (m + 1) for m, n in itertools.pairwise(sizes))
-
-
-def refuse_huge(sizes: Sequence[int], limit: int = CLI_MAX_PARAMETERS) -> None:
-    """ValueError if an MLP with layer sizes ``sizes`` would have more than ``limit`` parameters."""
-    count = parameter_count(sizes)
-    if count > limit:
-        shown = ",".join(map(str, sizes))
-        raise ValueError(
-            f"a {shown} network would have {count:,} parameters, more than the {limit:,} a "
-            "scalar engine can hold and train in reasonable time and memory"
-        )
-
 
 def _check_index(value: object, name: str, low: int, high: int, where: str) -> int:
     """``value`` as an int in [low, high], or IndexError/TypeError naming it and the range."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
     if not low <= value <= high:
         raise IndexError(f"{name}={value} is out of range{where}: valid {name} is {low}..{high}")
@@ -121,7 +71,7 @@ class Neuron(Module):
         index: int = 0,
         rng: random.Random | None = None,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        if not is_int(nin) or nin < 1:
             raise ValueError(f"Neuron needs nin >= 1 inputs, got {nin!r}")
         if activation not in OUTPUT_ACTIVATIONS:
             raise ValueError(
@@ -134,11 +84,11 @@ class Neuron(Module):
         gen = rng if rng is not None else random.Random()
         r = INIT_GAIN[activation] * math.sqrt(3.0 / nin)
         self.w: list[Value] = [
-            Value(gen.uniform(-r, r), f"w_{{{index},{k}}}^({layer})") for k in range(nin)
+            Value(gen.uniform(-r, r), notation.weight(layer, index, k)) for k in range(nin)
         ]
-        self.b = Value(0.0, f"b_{{{index}}}^({layer})")
-        self.z_label = f"z_{{{index}}}^({layer})"
-        self.a_label = f"a_{{{index}}}^({layer})"
+        self.b = Value(0.0, notation.bias(layer, index))
+        self.z_label = notation.weighted_sum(layer, index)
+        self.a_label = notation.activation(layer, index)
 
     def weighted_input(self, x: Sequence[Input]) -> Value:
         """z_j^(l) = Σ_k w_jk^(l) x_k + b_j^(l), one node labelled ``z_{j}^(l)``."""
@@ -148,12 +98,12 @@ class Neuron(Module):
 
     def __call__(self, x: Sequence[Input]) -> Value:
         """a_j^(l) = σ(z_j^(l)), labelled ``a_{j}^(l)`` (its parent is the z_j^(l) node)."""
-        if self.activation == "softmax":
+        if not BY_NAME[self.activation].elementwise:
             raise ValueError(
                 f"neuron {self.index} of layer {self.layer} has the layer-wide activation "
-                "softmax: call its Layer, which needs every z of the layer"
+                f"{self.activation}: call its Layer, which needs every z of the layer"
             )
-        a = _ELEMENTWISE[self.activation](self.weighted_input(x))
+        (a,) = BY_NAME[self.activation].apply([self.weighted_input(x)])
         a.label = self.a_label
         return a
 
@@ -180,7 +130,7 @@ class Layer(Module):
         layer: int = 1,
         rng: random.Random | None = None,
     ) -> None:
-        if isinstance(nout, bool) or not isinstance(nout, int) or nout < 1:
+        if not is_int(nout) or nout < 1:
             raise ValueError(f"Layer {layer} needs nout >= 1 neurons, got {nout!r}")
         gen = rng if rng is not None else random.Random()
         self.nin = nin
@@ -192,11 +142,7 @@ class Layer(Module):
     def forward(self, x: Sequence[Input]) -> tuple[list[Value], list[Value]]:
         """(z^(l), a^(l)) for the activations ``x`` = a^(l−1) of the layer below."""
         zs = [n.weighted_input(x) for n in self.neurons]
-        if self.activation == "softmax":
-            acts = softmax(zs)
-        else:
-            act = _ELEMENTWISE[self.activation]
-            acts = [act(z) for z in zs]
+        acts = BY_NAME[self.activation].apply(zs)
         for n, a in zip(self.neurons, acts, strict=True):
             a.label = n.a_label
         return zs, acts
@@ -235,13 +181,13 @@ class MLP(Module):
         output_activation: str | None = None,
         seed: int | None = None,
     ) -> None:
-        if isinstance(nin, bool) or not isinstance(nin, int) or nin < 1:
+        if not is_int(nin) or nin < 1:
             raise ValueError(f"MLP needs nin >= 1 inputs, got {nin!r}")
         if isinstance(nouts, (str, bytes)) or not isinstance(nouts, Sequence) or not nouts:
             raise ValueError(f"MLP needs nouts, a non-empty list of layer sizes, got {nouts!r}")
         sizes = list(nouts)
         for i, n in enumerate(sizes):
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            if not is_int(n) or n < 1:
                 raise ValueError(
                     f"MLP layer {i + 1} must have a whole number >= 1 of neurons, got {n!r}"
                 )
@@ -267,7 +213,7 @@ class MLP(Module):
                     f"{list(OUTPUT_ACTIVATIONS)}"
                 )
             acts[-1] = output_activation
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        if seed is not None and (not is_int(seed)):
             raise TypeError(f"MLP seed must be an int or None, got {type(seed).__name__}")
         rng = random.Random(seed)
         self.nin = nin
@@ -337,7 +283,10 @@ class MLP(Module):
         the numbers themselves as constants, so these leaves are not part of the graph).
         """
         xs = self._inputs(x)
-        a0 = [v if isinstance(v, Value) else Value(v, f"a_{{{k}}}^(0)") for k, v in enumerate(xs)]
+        a0 = [
+            v if isinstance(v, Value) else Value(v, notation.activation(0, k))
+            for k, v in enumerate(xs)
+        ]
         trace: list[tuple[list[Value], list[Value]]] = [([], a0)]
         a: Sequence[Input] = xs
         for layer in self.layers:
@@ -372,17 +321,63 @@ class MLP(Module):
     # -- files ----------------------------------------------------------------------------
 
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the architecture and every weight to ``path`` as JSON, atomically."""
-        serialize.save(self, path)
+        """Write the architecture and every weight to ``path`` as JSON, atomically.
+
+        ValueError if a weight is not finite (JSON has no nan), before anything is written.
+        """
+        weights = []
+        biases = []
+        for layer in self.layers:
+            for n in layer.neurons:
+                for p in (*n.w, n.b):
+                    if not math.isfinite(p.data):
+                        raise ValueError(
+                            f"cannot save the model: {p.label or 'a parameter'} of layer "
+                            f"{layer.layer} is {p.data!r} (only finite weights can be saved)"
+                        )
+            weights.append([[w.data for w in n.w] for n in layer.neurons])
+            biases.append([n.b.data for n in layer.neurons])
+        checkpoint = serialize.Checkpoint(list(self.sizes), list(self.activations), weights, biases)
+        serialize.write(path, checkpoint)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MLP:
         """A new MLP with the architecture and weights stored in ``path`` (by ``save``)."""
-        return serialize.load(path)
+        checkpoint = serialize.read(path)
+        *hidden, last = checkpoint.activations
+        model = cls(
+            checkpoint.sizes[0],
+            checkpoint.sizes[1:],
+            activation=[*hidden, "linear"],
+            output_activation=last,
+            seed=0,  # any seed: every weight is overwritten below
+        )
+        model._assign(checkpoint, os.fspath(path))
+        return model
 
     def load_weights(self, path: str | os.PathLike[str]) -> None:
         """Replace this model's weights with those in ``path``; all checked before any is set."""
-        serialize.load_weights(self, path)
+        self._assign(serialize.read(path), os.fspath(path))
+
+    def _assign(self, checkpoint: serialize.Checkpoint, path: str) -> None:
+        """Copy ``checkpoint``'s weights in after checking that the architectures match."""
+        if checkpoint.sizes != self.sizes:
+            raise ValueError(
+                f"{path}: sizes {checkpoint.sizes} do not match the model's {self.sizes}"
+            )
+        if checkpoint.activations != self.activations:
+            raise ValueError(
+                f"{path}: activations {checkpoint.activations} do not match the model's "
+                f"{self.activations}"
+            )
+        # Everything was checked above and in read(): from here on nothing can fail half-way.
+        for layer, layer_w, layer_b in zip(
+            self.layers, checkpoint.weights, checkpoint.biases, strict=True
+        ):
+            for neuron, row, b in zip(layer.neurons, layer_w, layer_b, strict=True):
+                for w, v in zip(neuron.w, row, strict=True):
+                    w.data = v
+                neuron.b.data = b
 
     def __repr__(self) -> str:
         return f"MLP(sizes={self.sizes}, activations={self.activations})"

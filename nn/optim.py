@@ -15,10 +15,11 @@ import math
 from collections.abc import Iterable
 
 from autograd import Value, no_grad
+from nn.checks import is_real
 
 
 def _positive_finite(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_real(value):
         raise TypeError(f"SGD {name} must be a number, got {type(value).__name__} {value!r}")
     f = float(value)
     if not (math.isfinite(f) and f > 0.0):
@@ -44,7 +45,7 @@ class SGD:
         if not self.parameters:
             raise ValueError("SGD got an empty list of parameters: nothing to train")
         self.lr = _positive_finite("lr", lr)
-        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)):
+        if not is_real(momentum):
             raise TypeError(f"SGD momentum must be a number, got {type(momentum).__name__}")
         if not 0.0 <= momentum < 1.0:
             raise ValueError(f"SGD momentum must be in [0, 1), got {momentum!r}")
@@ -60,7 +61,7 @@ class SGD:
         params = self.parameters
         grads = [p.grad for p in params]
         for p, g in zip(params, grads, strict=True):
-            if isinstance(g, bool) or not isinstance(g, (int, float)) or not math.isfinite(g):
+            if not is_real(g) or not math.isfinite(g):
                 raise ValueError(
                     f"SGD.step: the gradient of {p.label or 'a parameter'} is {g!r}; "
                     "no parameter was updated"

@@ -9,9 +9,10 @@ JSON, never pickle, so that loading a file can run no code. A file looks like::
 with ``weights[l-1][j][k]`` = w_jk^(l) and ``biases[l-1][j]`` = b_j^(l). Floats are written as
 their shortest repr, which reads back as exactly the same float. Files are written atomically:
 a temporary file in the same directory, flushed to disk, then renamed over the target, so a
-failure part-way leaves the previous file as it was. Reading checks everything (JSON, format,
-version, shapes, types, finiteness) and raises ValueError saying what is wrong before anything
-is used.
+failure part-way leaves the previous file as it was (``nn.fileio``). Reading refuses what is
+not a regular file, or too big for a network of ``nn.limits.MAX_PARAMETERS``, before reading a
+byte; then it checks everything (JSON, format, version, parameter count, shapes, types,
+finiteness) and raises ValueError saying what is wrong before anything is used.
 """
 
 from __future__ import annotations
@@ -20,12 +21,12 @@ import json
 import math
 import os
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
-from nn.fileio import write_atomic
-
-if TYPE_CHECKING:
-    from nn.module import MLP
+from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nn.checks import is_int, is_real
+from nn.fileio import read_bounded, write_atomic
+from nn.limits import MAX_PARAMETERS, max_file_bytes, refuse_huge
 
 FORMAT = "chainrule-mlp"
 VERSION = 1
@@ -42,33 +43,22 @@ class Checkpoint:
     biases: list[list[float]]
 
 
-def to_dict(model: MLP) -> dict[str, Any]:
-    """The JSON object for ``model``; ValueError if a weight is not finite (JSON has no nan)."""
-    weights = []
-    biases = []
-    for layer in model.layers:
-        weights.append([[w.data for w in n.w] for n in layer.neurons])
-        biases.append([n.b.data for n in layer.neurons])
-        for n in layer.neurons:
-            for p in (*n.w, n.b):
-                if not math.isfinite(p.data):
-                    raise ValueError(
-                        f"cannot save the model: {p.label or 'a parameter'} of layer "
-                        f"{layer.layer} is {p.data!r} (only finite weights can be saved)"
-                    )
+def to_dict(checkpoint: Checkpoint) -> dict[str, Any]:
+    """The JSON object of a model file holding ``checkpoint``."""
     return {
         "format": FORMAT,
         "version": VERSION,
-        "sizes": list(model.sizes),
-        "activations": list(model.activations),
-        "weights": weights,
-        "biases": biases,
+        "sizes": list(checkpoint.sizes),
+        "activations": list(checkpoint.activations),
+        "weights": checkpoint.weights,
+        "biases": checkpoint.biases,
     }
 
 
-def save(model: MLP, path: str | os.PathLike[str]) -> None:
-    """Write ``model`` to ``path`` (see the module docstring for the format)."""
-    write_atomic(path, (json.dumps(to_dict(model), allow_nan=False) + "\n").encode("utf-8"))
+def write(path: str | os.PathLike[str], checkpoint: Checkpoint) -> None:
+    """Write ``checkpoint`` to ``path`` (see the module docstring for the format)."""
+    data = json.dumps(to_dict(checkpoint), allow_nan=False) + "\n"
+    write_atomic(path, data.encode("utf-8"))
 
 
 def _fail(path: str, what: str) -> NoReturn:
@@ -76,7 +66,7 @@ def _fail(path: str, what: str) -> NoReturn:
 
 
 def _number(path: str, value: object, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if not is_real(value):
         _fail(path, f"{where} must be a number, got {type(value).__name__} {value!r}")
     try:
         f = float(value)
@@ -95,11 +85,47 @@ def _list(path: str, value: object, where: str, length: int | None = None) -> li
     return value
 
 
-def read(path: str | os.PathLike[str]) -> Checkpoint:
-    """The checked contents of the model file at ``path``; ValueError saying what is wrong."""
+def structure_limits(max_parameters: int) -> dict[bytes, int]:
+    """How many of each JSON bracket, separator and quote a file of a network with at most
+    ``max_parameters`` parameters P can hold.
+
+    With N neurons and L layers (N <= P/2, each neuron having a weight and a bias; L <= N):
+    4 + 2L + N lists, under P + 2N + 3L + 5 commas, 14 + 2L quotes, and one object.
+    """
+    return {
+        b"[": 4 + 3 * max_parameters // 2,
+        b",": 5 + 4 * max_parameters,
+        b'"': 14 + max_parameters,
+        b"{": 1,
+    }
+
+
+def _refuse_by_structure(name: str, raw: bytes, max_parameters: int) -> None:
+    """ValueError before parsing if ``raw`` holds more JSON values than such a network needs.
+
+    Counting bytes is cheap; parsing a file of a million tiny lists or objects is not (each
+    becomes a Python object), so what the size alone cannot refuse is refused here.
+    """
+    for token, limit in structure_limits(max_parameters).items():
+        count = raw.count(token)
+        if count > limit:
+            _fail(
+                name,
+                f"holds {count:,} {token.decode()!r}, more than the file of a network of at "
+                f"most {max_parameters:,} parameters can ({limit:,}): too big a network to load",
+            )
+
+
+def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> Checkpoint:
+    """The checked contents of the model file at ``path``; ValueError saying what is wrong.
+
+    A file that is not a regular file (a FIFO, a device, a directory), or bigger than a network
+    of ``max_parameters`` can need (``nn.limits.max_file_bytes``), is refused before it is read,
+    and so is a network of more parameters once its sizes are known.
+    """
     name = os.fspath(path)
-    with open(name, "rb") as f:
-        raw = f.read()
+    raw = read_bounded(name, max_file_bytes(max_parameters), "a model file")
+    _refuse_by_structure(name, raw, max_parameters)
     try:
         # NaN and Infinity (which json accepts) become floats here, so that the checks below
         # can say which weight is not finite.
@@ -129,12 +155,14 @@ def read(path: str | os.PathLike[str]) -> Checkpoint:
         _fail(name, f'"sizes" must list the inputs and at least one layer, got {sizes_raw!r}')
     sizes = []
     for i, n in enumerate(sizes_raw):
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        if not is_int(n) or n < 1:
             _fail(name, f'"sizes"[{i}] must be a whole number >= 1, got {n!r}')
         sizes.append(n)
+    try:
+        refuse_huge(sizes, max_parameters)
+    except ValueError as e:
+        _fail(name, str(e))
     L = len(sizes) - 1
-
-    from nn.module import ACTIVATIONS, OUTPUT_ACTIVATIONS
 
     acts = _list(name, data["activations"], '"activations"', L)
     for i, act in enumerate(acts):
@@ -170,44 +198,3 @@ def read(path: str | os.PathLike[str]) -> Checkpoint:
             ]
         )
     return Checkpoint(sizes, [str(a) for a in acts], weights, biases)
-
-
-def assign(model: MLP, checkpoint: Checkpoint, path: str = "the checkpoint") -> None:
-    """Copy ``checkpoint``'s weights into ``model`` after checking the architectures match."""
-    if checkpoint.sizes != model.sizes:
-        _fail(path, f"sizes {checkpoint.sizes} do not match the model's {model.sizes}")
-    if checkpoint.activations != model.activations:
-        _fail(
-            path,
-            f"activations {checkpoint.activations} do not match the model's {model.activations}",
-        )
-    # Everything was checked above and in read(): from here on nothing can fail half-way.
-    for layer, layer_w, layer_b in zip(
-        model.layers, checkpoint.weights, checkpoint.biases, strict=True
-    ):
-        for neuron, row, b in zip(layer.neurons, layer_w, layer_b, strict=True):
-            for w, v in zip(neuron.w, row, strict=True):
-                w.data = v
-            neuron.b.data = b
-
-
-def load(path: str | os.PathLike[str]) -> MLP:
-    """A new MLP built from the file at ``path``."""
-    from nn.module import MLP
-
-    checkpoint = read(path)
-    *hidden, last = checkpoint.activations
-    model = MLP(
-        checkpoint.sizes[0],
-        checkpoint.sizes[1:],
-        activation=[*hidden, "linear"],
-        output_activation=last,
-        seed=0,  # any seed: every weight is overwritten below
-    )
-    assign(model, checkpoint, os.fspath(path))
-    return model
-
-
-def load_weights(model: MLP, path: str | os.PathLike[str]) -> None:
-    """Load the weights stored at ``path`` into ``model``, which must have the same architecture."""
-    assign(model, read(path), os.fspath(path))

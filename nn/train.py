@@ -1,4 +1,4 @@
-"""The main job behind ``chainrule train``: data, network, SGD loop, evaluation and outputs.
+"""The training loop behind ``chainrule train``: data, network, SGD loop and evaluation.
 
 The default is the network of note 000 (eq. 15–18): 64 pixel inputs, 16 sigmoid hidden
 neurons, 10 sigmoid outputs, the squared error C = Σ_j (a_j − y_j)² (N000.19) against one-hot
@@ -7,45 +7,74 @@ predicted class is the output with the largest activation.
 
 Everything random (the train/test split, the initial weights, the order of the examples in
 each epoch) comes from generators seeded by ``TrainConfig.seed``, so a run is reproducible to
-the last digit. tqdm and matplotlib (the ``demo`` extra) and the renderer of ``viz`` are only
-imported by the functions that use them.
+the last digit. The job's I/O (progress bar, pictures, output files) is the application's:
+``nn.app.trainjob``; this module writes nothing.
 """
 
 from __future__ import annotations
 
-import io
 import math
-import os
 import random
-import sys
-import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from autograd import Value, no_grad
 from nn import byhand
+from nn.activations import ACTIVATIONS
 from nn.datasets import Dataset, load_digits, make_moons, split, stratified_subset
-from nn.fileio import write_atomic
-from nn.losses import LOSSES, mean
-from nn.module import ACTIVATIONS, MLP, refuse_huge
+from nn.limits import refuse_huge
+from nn.losses import LOSSES, OUTPUT_FOR_LOSS, mean, output_problem
+from nn.module import MLP
 from nn.optim import SGD
 
-if TYPE_CHECKING:
-    from tqdm import tqdm
-
 DATASETS = ("digits", "moons")
-#: The output activation each cost needs; the others use the hidden layers' activation.
-OUTPUT_FOR_LOSS = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
-#: The files ``train`` writes into the output directory.
-LOSS_CURVE = "loss.svg"
-NETWORK_PICTURE = "network.svg"
-MODEL_FILE = "model.json"
+#: The most examples a run may ask for: moons are generated in memory, one Python float pair
+#: each, and every example is a forward pass per epoch.
+MAX_SAMPLES = 100_000
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What a numeric setting must be: ``ok(value)``, and ``what`` says it in words."""
+
+    ok: Callable[[float], bool]
+    what: str
+
+
+#: The numeric settings of a run and their bounds: the one place they are checked, by
+#: ``TrainConfig.validate`` and by the command line's option parsers (``nn.app.options``).
+SETTINGS: dict[str, Bound] = {
+    "epochs": Bound(lambda v: v >= 1, "a whole number >= 1"),
+    "batch_size": Bound(lambda v: v >= 1, "a whole number >= 1"),
+    "lr": Bound(lambda v: math.isfinite(v) and v > 0, "a positive number"),
+    "test_fraction": Bound(lambda v: 0 < v < 1, "a number strictly between 0 and 1"),
+    "samples": Bound(
+        lambda v: 4 <= v <= MAX_SAMPLES, f"a number of examples from 4 to {MAX_SAMPLES:,}"
+    ),
+    "noise": Bound(lambda v: math.isfinite(v) and v >= 0, "a number >= 0"),
+}
 
 
 class TrainError(Exception):
-    """A problem the user can fix (a bad option, an unwritable directory, a diverging run)."""
+    """A problem the user can fix (a bad setting, a network too big, a diverging run)."""
+
+
+class DivergedError(TrainError):
+    """The cost or a gradient stopped being finite: the steps were too big for ``lr``."""
+
+    def __init__(self, message: str, lr: float) -> None:
+        super().__init__(message)
+        self.lr = lr
+
+
+@dataclass(frozen=True)
+class BatchDone:
+    """What the loop reports after each SGD step: the epoch's running mean cost and accuracy."""
+
+    epoch: int
+    epochs: int
+    mean_cost: float
+    accuracy: float
 
 
 @dataclass(frozen=True)
@@ -58,10 +87,7 @@ class TrainConfig:
     #: None: softmax for cross_entropy, sigmoid for binary_cross_entropy, else ``activation``.
     output_activation: str | None = None
     loss: str = "squared_error"
-    # Tuned on the digits with nn.MLP's initialisation: seeds 0-4 reach 96.7-97.5% test
-    # accuracy after 20 epochs (30 gain nothing), and an epoch of 90 steps of 16 examples
-    # takes about 0.7 s here, so the whole run stays far below the 60 s target. lr 1 with
-    # batches of 8, or lr 3, end within a point of this.
+    # Tuned on the digits with nn.MLP's initialisation (docs/notes.md keeps the measurements).
     epochs: int = 20
     lr: float = 2.0
     batch_size: int = 16
@@ -92,35 +118,13 @@ class TrainConfig:
             raise TrainError(f"unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
         if not self.hidden or any(n < 1 for n in self.hidden):
             raise TrainError(f"hidden layer sizes must be whole numbers >= 1, got {self.hidden}")
-        checks = [
-            (self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}"),
-            (self.batch_size >= 1, f"batch size must be >= 1, got {self.batch_size}"),
-            (math.isfinite(self.lr) and self.lr > 0, f"lr must be positive, got {self.lr}"),
-            (
-                0 < self.test_fraction < 1,
-                f"test fraction must be between 0 and 1, got {self.test_fraction}",
-            ),
-            (
-                self.samples is None or self.samples >= 4,
-                f"samples must be >= 4, got {self.samples}",
-            ),
-            (
-                math.isfinite(self.noise) and self.noise >= 0,
-                f"noise must be >= 0, got {self.noise}",
-            ),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise TrainError(message)
-        if self.loss == "cross_entropy" and self.output() != "softmax":
-            raise TrainError(
-                f"the cross_entropy loss needs a softmax output layer, not {self.output()}"
-            )
-        if self.loss == "binary_cross_entropy" and self.output() not in ("sigmoid", "softmax"):
-            raise TrainError(
-                "the binary_cross_entropy loss needs outputs in (0, 1): a sigmoid or softmax "
-                f"output layer, not {self.output()}"
-            )
+        for name, bound in SETTINGS.items():
+            value = getattr(self, name)
+            if value is not None and not bound.ok(value):  # samples=None: the dataset's own
+                raise TrainError(f"{name.replace('_', ' ')} must be {bound.what}, got {value}")
+        problem = output_problem(self.loss, self.output())
+        if problem:
+            raise TrainError(problem)
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,7 @@ def build_model(config: TrainConfig, nin: int, n_classes: int) -> MLP:
     try:
         refuse_huge([nin, *config.hidden, n_classes])
     except ValueError as e:
-        raise TrainError(f"--hidden {','.join(map(str, config.hidden))}: {e}") from None
+        raise TrainError(str(e)) from None
     return MLP(
         nin,
         [*config.hidden, n_classes],
@@ -203,13 +207,12 @@ def train(
     train_set: Dataset,
     test_set: Dataset,
     config: TrainConfig,
-    progress: bool = True,
-    stream: TextIO | None = None,
+    on_batch: Callable[[BatchDone], None] | None = None,
 ) -> list[EpochStats]:
     """Mini-batch SGD on the mean cost of each batch, θ := θ − α ∂C/∂θ; one EpochStats each epoch.
 
-    The examples are shuffled at the start of every epoch (seeded). A progress bar (tqdm, on
-    ``stream``, stderr by default) shows the epoch's running mean cost and accuracy.
+    The examples are shuffled at the start of every epoch (seeded). ``on_batch``, if given, is
+    called after every step with the epoch's running mean cost and accuracy (a progress bar).
     """
     cost = LOSSES[config.loss]
     optimizer = SGD(model.parameters(), lr=config.lr)
@@ -217,66 +220,45 @@ def train(
     order = list(range(len(train_set)))
     # A generator of its own: the split and the initial weights use the same seed elsewhere.
     rng = random.Random(config.seed + 1)
-    n_batches = math.ceil(len(order) / config.batch_size)
     history: list[EpochStats] = []
-    bar = _progress_bar(config.epochs * n_batches, progress, stream)
-    try:
-        for epoch in range(1, config.epochs + 1):
-            rng.shuffle(order)
-            seen = 0
-            total = 0.0
-            correct = 0
-            try:
-                for start in range(0, len(order), config.batch_size):
-                    batch = order[start : start + config.batch_size]
-                    optimizer.zero_grad()
-                    costs = []
-                    for i in batch:
-                        a = model.forward(train_set.inputs[i])
-                        costs.append(cost(a, targets[i]))
-                        correct += predict(a) == train_set.labels[i]
-                    batch_cost = mean(costs)
-                    if not math.isfinite(batch_cost.data):
-                        raise FloatingPointError(f"the cost became {batch_cost.data!r}")
-                    batch_cost.backward()
-                    optimizer.step()  # ValueError, moving nothing, if a gradient is not finite
-                    seen += len(batch)
-                    total += batch_cost.data * len(batch)
-                    if bar is not None:
-                        bar.set_postfix_str(
-                            f"epoch {epoch}/{config.epochs}, cost {total / seen:.4f}, "
-                            f"accuracy {correct / seen:.1%}",
-                            refresh=False,
-                        )
-                        bar.update(1)
-                test_cost, test_accuracy = evaluate(model, test_set, config.loss)
-            except (ArithmeticError, ValueError) as e:
-                # Overflow, a log of 0, an infinite cost or gradient: the steps were too big.
-                raise TrainError(
-                    f"training diverged in epoch {epoch}: {e} (try a smaller --lr than "
-                    f"{config.lr:g})"
-                ) from e
-            history.append(
-                EpochStats(epoch, total / seen, correct / seen, test_cost, test_accuracy)
-            )
-    finally:
-        if bar is not None:
-            bar.close()
+    for epoch in range(1, config.epochs + 1):
+        rng.shuffle(order)
+        seen = 0
+        total = 0.0
+        correct = 0
+        try:
+            for start in range(0, len(order), config.batch_size):
+                batch = order[start : start + config.batch_size]
+                optimizer.zero_grad()
+                costs = []
+                for i in batch:
+                    a = model.forward(train_set.inputs[i])
+                    costs.append(cost(a, targets[i]))
+                    correct += predict(a) == train_set.labels[i]
+                batch_cost = mean(costs)
+                if not math.isfinite(batch_cost.data):
+                    raise FloatingPointError(f"the cost became {batch_cost.data!r}")
+                batch_cost.backward()
+                optimizer.step()  # ValueError, moving nothing, if a gradient is not finite
+                seen += len(batch)
+                total += batch_cost.data * len(batch)
+                if on_batch is not None:
+                    on_batch(BatchDone(epoch, config.epochs, total / seen, correct / seen))
+            test_cost, test_accuracy = evaluate(model, test_set, config.loss)
+        except (ArithmeticError, ValueError) as e:
+            # Overflow, a log of 0, an infinite cost or gradient: the steps were too big.
+            raise DivergedError(
+                f"training diverged in epoch {epoch}: {e} (the learning rate {config.lr:g} "
+                "is too large for this run)",
+                config.lr,
+            ) from e
+        history.append(EpochStats(epoch, total / seen, correct / seen, test_cost, test_accuracy))
     return history
 
 
-def _progress_bar(total: int, enabled: bool, stream: TextIO | None) -> tqdm[NoReturn] | None:
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    return tqdm(
-        total=total,
-        desc="training",
-        unit="batch",
-        file=stream if stream is not None else sys.stderr,
-        dynamic_ncols=True,
-    )
+def batches_per_epoch(config: TrainConfig, n_examples: int) -> int:
+    """How many SGD steps one epoch over ``n_examples`` takes (the last batch may be short)."""
+    return math.ceil(n_examples / config.batch_size)
 
 
 # -- the notes' formulas against the engine -----------------------------------------------------
@@ -328,98 +310,3 @@ def batch_gradients(model: MLP, data: Dataset, indices: Sequence[int], loss: str
     targets = data.targets()
     model.zero_grad()
     mean([cost(model.forward(data.inputs[i]), targets[i]) for i in indices]).backward()
-
-
-# -- outputs ------------------------------------------------------------------------------------
-
-
-def check_writable(directory: Path) -> None:
-    """Create ``directory`` if needed and make sure a file can be written in it (TrainError)."""
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".chainrule-probe-", dir=directory)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as e:
-        reason = e.strerror or str(e)
-        raise TrainError(f"cannot write to the output directory '{directory}': {reason}") from None
-
-
-def loss_curve_svg(history: Sequence[EpochStats], title: str) -> bytes:
-    """The cost and the accuracy per epoch, training and test, as a deterministic SVG.
-
-    matplotlib's Agg canvas, with ``svg.hashsalt`` fixed (the ids in the file) and
-    ``svg.fonttype`` "none" (text kept as text, not glyph paths), and no date in the metadata:
-    the same history always gives the same bytes.
-    """
-    import matplotlib
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    epochs = [h.epoch for h in history]
-    with matplotlib.rc_context({"svg.hashsalt": "chainrule", "svg.fonttype": "none"}):
-        fig = Figure(figsize=(7.0, 6.0), layout="constrained")
-        FigureCanvasAgg(fig)
-        cost_ax, acc_ax = fig.subplots(2, 1, sharex=True)
-        cost_ax.plot(epochs, [h.train_cost for h in history], marker=".", label="training")
-        cost_ax.plot(epochs, [h.test_cost for h in history], marker=".", label="test")
-        cost_ax.set_ylabel("mean cost C")
-        cost_ax.set_title(title)
-        cost_ax.grid(alpha=0.3)
-        cost_ax.legend()
-        acc_ax.plot(epochs, [100 * h.train_accuracy for h in history], marker=".", label="training")
-        acc_ax.plot(epochs, [100 * h.test_accuracy for h in history], marker=".", label="test")
-        acc_ax.set_ylabel("accuracy (%)")
-        acc_ax.set_xlabel("epoch")
-        acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
-        acc_ax.grid(alpha=0.3)
-        acc_ax.legend(loc="lower right")
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
-
-
-def check_renderer() -> None:
-    """Raise TrainError now, not after training, if ``viz`` cannot render the network picture."""
-    try:
-        import viz
-
-        viz.to_svg(Value(0.0, "probe"))
-    except ImportError as e:
-        raise TrainError(
-            f"drawing the network needs the viz extra ({e}): pip install 'chainrule[viz]'"
-        ) from None
-    except RuntimeError as e:  # viz.RendererNotFound, or a renderer that fails
-        raise TrainError(f"cannot draw the network picture: {e}") from None
-
-
-def write_outputs(
-    model: MLP,
-    history: Sequence[EpochStats],
-    data: Dataset,
-    examples: Sequence[int],
-    config: TrainConfig,
-    directory: Path,
-) -> list[tuple[Path, str]]:
-    """Write the loss curve, the network picture and the model; return (path, what) of each.
-
-    The picture's gradients are those of the mean cost over ``examples`` of ``data``.
-    """
-    import viz
-
-    sizes = "-".join(str(n) for n in model.sizes)
-    curve = directory / LOSS_CURVE
-    title = f"{config.dataset}: {sizes} {model.activations[0]}, {config.loss}, lr {config.lr:g}"
-    write_atomic(curve, loss_curve_svg(history, title))
-    picture = directory / NETWORK_PICTURE
-    batch_gradients(model, data, examples, config.loss)
-    viz.render(viz.draw_network(model), picture, format="svg")
-    model.zero_grad()
-    saved = directory / MODEL_FILE
-    model.save(saved)
-    return [
-        (curve, "cost and accuracy per epoch, training and test"),
-        (picture, f"the network, with |∂C/∂w| of the mean cost over {len(examples)} test examples"),
-        (saved, "the trained model (MLP.load reads it back)"),
-    ]

@@ -18,7 +18,7 @@ from hypothesis import given
 
 from autograd import Value, grad, rules
 from tests.strategies import moderate, value_lists
-from tests.test_engine_ops import close
+from tests.support.numbers import close
 
 # ---------------------------------------------------------------------------------------------
 # Errors.

@@ -39,7 +39,7 @@ from autograd import (
 )
 from autograd.rules import Rule
 from tests.strategies import Expression, expressions, moderate, reals
-from tests.test_engine_ops import close
+from tests.support.numbers import close
 
 # ---------------------------------------------------------------------------------------------
 # Random expressions.

@@ -34,20 +34,9 @@ from hypothesis import strategies as st
 from autograd import Value, central_difference, grad, rules
 from autograd.rules import Rule
 from tests.strategies import moderate, nonzero, positive, reals, value_lists, values
+from tests.support.numbers import close
 
 EPS = sys.float_info.epsilon  # 2.2e-16, one ulp of 1.0
-#: Closed form against engine: about 450 ulps. Engine and closed form round differently, a few
-#: ulps per operation; the worst seen in 1000 examples per test (HYPOTHESIS_PROFILE=dev) was
-#: under 5e-15 (a third derivative of tanh, three graph levels deep): a factor 20 to spare.
-REL = 1e-13
-#: Absolute floor, relative to the size of the terms whose difference is the expected value
-#: (``scale``): cancellation leaves an error of a few ulps of those terms, not of the result.
-ABS = 1e-14
-
-
-def close(actual: float, expected: float, scale: float = 1.0) -> bool:
-    """|actual − expected| <= REL·|expected| + ABS·scale."""
-    return abs(actual - expected) <= REL * abs(expected) + ABS * scale
 
 
 def central_tolerance(

@@ -1,7 +1,7 @@
 """Tests of ``nn.losses``: each cost of the notes against its formula in plain floats, and its
 gradient against the closed form the notes derive (or central differences).
 
-Formula ids (NOTATION.md): N000.19, N000.4, N001.C, N001.dC, N003.L, N003.w3, N004.E, N004.dE,
+Formula ids (docs/notation.md): N000.19, N000.4, N001.C, N001.dC, N003.L, N003.w3, N004.E, N004.dE,
 N004.CE, N004.softmax, N002.m.
 """
 
@@ -403,3 +403,76 @@ def test_cross_entropies_refuse_values_outside_their_domain() -> None:
         cross_entropy([Value(0.5), Value(0.5)], [-1.0, 1.0])
     with pytest.raises(ValueError, match="empty"):
         softmax([])
+
+
+# -- the cost table --------------------------------------------------------------------------------
+
+#: Each cost's closed form at a = A, y = Y, written here from the notes (not read from the code).
+A_ROW = [0.2, 0.7, 0.1]
+Y_ROW = [0.0, 1.0, 0.0]
+COST_EXPECTED: dict[str, float] = {
+    "squared_error": 0.2**2 + 0.3**2 + 0.1**2,  # N000.19
+    "mean_squared_error": (0.2**2 + 0.3**2 + 0.1**2) / 3,  # N001.C
+    "binary_cross_entropy": -(math.log(0.8) + math.log(0.7) + math.log(0.9)),  # N003.L
+    "cross_entropy": -math.log(0.7),  # N004.E
+}
+
+
+def test_every_cost_row_has_a_test_entry() -> None:
+    from nn.losses import COST_TABLE, COSTS_BY_NAME, LOSSES
+
+    assert sorted(COST_EXPECTED) == sorted(COSTS_BY_NAME)
+    assert len(COSTS_BY_NAME) == len(COST_TABLE)
+    assert {c.name: c.engine for c in COST_TABLE} == LOSSES
+
+
+@pytest.mark.parametrize("name", sorted(COST_EXPECTED))
+def test_each_cost_row_agrees_with_its_closed_form(name: str) -> None:
+    from nn.activations import OUTPUT_ACTIVATIONS
+    from nn.losses import COSTS_BY_NAME
+
+    row = COSTS_BY_NAME[name]
+    expected = COST_EXPECTED[name]
+    # A few ulps between the engine, the hand form and the oracle.
+    assert math.isclose(row.hand(A_ROW, Y_ROW), expected, rel_tol=1e-12)
+    a = [Value(v) for v in A_ROW]
+    engine = row.engine(a, Y_ROW)
+    assert math.isclose(engine.data, expected, rel_tol=1e-12)
+    engine.backward()  # an output the cost does not use keeps grad 0 (cross_entropy's y_j = 0)
+    gradient = [v.grad for v in a]
+    by_hand = row.hand_derivative(A_ROW, Y_ROW)
+    for j, (g, h) in enumerate(zip(gradient, by_hand, strict=True)):
+        assert math.isclose(g, h, rel_tol=1e-12, abs_tol=1e-15)
+
+        def cost_at(t: float, j: int = j) -> float:
+            return row.hand([t if i == j else v for i, v in enumerate(A_ROW)], Y_ROW)
+
+        # Central differences with a relative step of 1e-6: good to ~1e-8 on these smooth costs.
+        assert math.isclose(central_difference(cost_at, A_ROW[j]), h, rel_tol=1e-7, abs_tol=1e-9)
+    assert row.explain("a_0^(2)", "y_0", 3)
+    if row.output_activation is not None:
+        assert row.output_activation in OUTPUT_ACTIVATIONS
+        assert row.allowed_outputs is not None
+        assert row.output_activation in row.allowed_outputs
+        assert row.needs
+
+
+@pytest.mark.parametrize("name", sorted(COST_EXPECTED))
+def test_a_closed_form_delta_is_the_chain_rule(name: str) -> None:
+    from nn import byhand
+    from nn.losses import COSTS_BY_NAME
+
+    closed = COSTS_BY_NAME[name].closed_delta
+    if closed is None:
+        pytest.skip(f"{name} has no closed-form δ in the notes")
+    z = [-1.0, 0.5, 2.0]
+    a = byhand.activate(closed.activation, z)
+    chain = byhand.activation_backward(
+        closed.activation, z, COSTS_BY_NAME[name].hand_derivative(a, Y_ROW)
+    )
+    for c, g in zip(closed.hand(a, Y_ROW), chain, strict=True):
+        assert math.isclose(c, g, rel_tol=1e-9, abs_tol=1e-15)
+    symbol, note = closed.explain(1, 2, Y_ROW)
+    assert "a_1^(2)" in symbol
+    assert "y_1" in symbol
+    assert "N00" in note  # it cites the formula id

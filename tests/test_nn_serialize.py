@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tempfile
 from collections.abc import Callable
@@ -299,3 +300,30 @@ def test_a_file_of_another_architecture_is_refused(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_os_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         MLP.load(tmp_path / "nothing.json")
+
+
+# -- files too big for their network, refused before they are parsed ---------------------------
+
+
+@pytest.mark.parametrize("sizes", [[1] * 40, [1, 30, 1], [5, 1], [3, 4, 4, 2]])
+def test_the_structure_limits_hold_every_saved_model(tmp_path: Path, sizes: list[int]) -> None:
+    from nn.limits import parameter_count
+    from nn.serialize import structure_limits
+
+    path = tmp_path / "m.json"
+    MLP(sizes[0], sizes[1:], seed=0).save(path)
+    raw = path.read_bytes()
+    # The limits are derived for the largest allowed network: this one must fit its own.
+    for token, limit in structure_limits(parameter_count(sizes)).items():
+        assert raw.count(token) <= limit, token
+
+
+@pytest.mark.parametrize(("body", "token"), [(b"[]," * 2_000_000, "'['"), (b"{}," * 10, "'{'")])
+def test_a_file_of_many_small_values_is_refused_unparsed(
+    tmp_path: Path, body: bytes, token: str
+) -> None:
+    path = tmp_path / "m.json"
+    path.write_bytes(b'{"format": "chainrule-mlp", "sizes": [' + body + b"[]]}")
+    pattern = f"holds .* {re.escape(token)}, more than the file of a network"
+    with pytest.raises(ValueError, match=pattern):
+        MLP.load(path)

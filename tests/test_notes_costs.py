@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from autograd import Value, grad
 from nn import byhand, losses
 from tests.strategies import Problem, problems
-from tests.test_notes_common import (
+from tests.support.notes import (
     TOL,
     hand_forward,
     node_gradients,

@@ -1,6 +1,6 @@
 """docs/notes.md stays true: every formula id, with a function and a test that exist and cite it.
 
-The ids are those of NOTATION.md (the notes in one notation, shared by the engineers of the
+The ids are those of docs/notation.md (the notes in one notation, shared by the engineers of the
 project), copied here as the contract the documentation and the code must cover.
 """
 
@@ -17,7 +17,7 @@ from nn import MLP, byhand
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "notes.md"
 
-#: Every formula id of NOTATION.md.
+#: Every formula id of docs/notation.md.
 IDS = {
     "N000.4", "N000.8", "N000.9", "N000.11", "N000.19", "N000.22", "N000.24", "N000.26",
     "N000.29", "N001.C", "N001.dC", "N001.sigmoid", "N001.J", "N001.w", "N002.6", "N002.7",
@@ -50,7 +50,7 @@ def resolve(path: str, name: str) -> object:
 
 
 def test_every_formula_id_has_a_row() -> None:
-    """The table has one row per id of NOTATION.md, and no other."""
+    """The table has one row per id of docs/notation.md, and no other."""
     assert set(table()) == IDS
 
 
@@ -93,3 +93,8 @@ def test_the_explain_example_is_what_explain_prints() -> None:
     x, y = [0.5, -1.0], [0.0, 1.0]
     printed = byhand.explain(model, x, y, 2, 1, 2) + "\n" + byhand.explain(model, x, y, 1, 0, 1)
     assert example == printed
+
+
+def test_the_ids_are_those_of_docs_notation() -> None:
+    notation = (DOC.parent / "notation.md").read_text(encoding="utf-8")
+    assert set(re.findall(r"\bN00\d\.[A-Za-z0-9]+", notation)) == IDS

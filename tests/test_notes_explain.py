@@ -20,7 +20,7 @@ from nn import byhand
 from nn.datasets import load_digits, one_hot
 from nn.module import MLP
 from tests.strategies import Problem, problems
-from tests.test_notes_common import (
+from tests.support.notes import (
     TOL,
     engine_gradients,
     flat,

@@ -5,7 +5,7 @@ N000.26, N000.29, N002.6, N002.18, N002.19), the Jacobians of 001 (N001.J, N001.
 matrix forms of 003's 3 → 2 → 1 network (N003.w2, N003.w1). Each test computes the formula
 with plain floats from ``nn/byhand.py`` and compares it with ``autograd.grad`` through the
 ``nn.MLP`` on the same weights, to a norm-wise relative error of ``TOL`` (1e-12; see
-``tests/test_notes_common.py`` for why norm-wise). Networks, batches and targets come from
+``tests/support/notes.py`` for why norm-wise). Networks, batches and targets come from
 ``tests/strategies.py``; these per-example formulas are checked on every example of the batch
 against the engine's gradient of that example's cost (the batch mean is N002.m's test).
 """
@@ -20,14 +20,16 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad
 from nn import byhand
-from nn.module import ACTIVATIONS, MLP
-from tests.strategies import NetSpec, Problem, network_reals, problems, targets
-from tests.test_notes_common import (
+from nn.activations import ACTIVATIONS
+from nn.module import MLP
+from tests.strategies import Problem, problems
+from tests.support.notes import (
     TOL,
     engine_gradients,
     flat,
     hand_forward,
     node_gradients,
+    note_003_problems,
     output_saturated,
     rel_err,
     trace_cost,
@@ -333,22 +335,6 @@ def test_N001_w_activation_by_its_own_weight_and_bias(p: Problem) -> None:
 
 # ---------------------------------------------------------------------------------------------
 # 003: the n → 3 → 2 → 1 sigmoid network with binary cross-entropy, in matrices.
-
-
-@st.composite
-def note_003_problems(draw: st.DrawFn) -> Problem:
-    """003's network: n inputs, 3 then 2 sigmoid neurons, 1 sigmoid output; BCE; a batch."""
-    n = draw(st.integers(1, 6))
-    sizes = (n, 3, 2, 1)
-    weights = tuple(
-        tuple(tuple(draw(network_reals) for _ in range(sizes[l - 1] + 1)) for _ in range(sizes[l]))
-        for l in range(1, 4)
-    )
-    spec = NetSpec(n, (3, 2, 1), "sigmoid", None, draw(st.integers(0, 2**32 - 1)), weights)
-    m = draw(st.integers(1, 5))
-    xs = [draw(st.lists(network_reals, min_size=n, max_size=n)) for _ in range(m)]
-    ys = [draw(targets("binary_cross_entropy", 1)) for _ in range(m)]
-    return Problem(spec, spec.build(), "binary_cross_entropy", xs, ys)
 
 
 def note_003_matrices(

@@ -1,4 +1,4 @@
-"""The places where the notes may slip (NOTATION.md's list), each put to the engine.
+"""The places where the notes may slip (docs/notation.md's list), each put to the engine.
 
 Each test computes the formula as the note writes it and as corrected, and shows which one the
 engine's gradient agrees with: the verdicts docs/notes.md reports.
@@ -14,21 +14,22 @@ from hypothesis import strategies as st
 
 from autograd import Value, grad
 from nn import SGD, byhand, losses
+from nn.activations import ACTIVATIONS
 from nn.datasets import load_digits, one_hot
-from nn.module import ACTIVATIONS, MLP
+from nn.module import MLP
 from tests.strategies import Problem, problems
-from tests.test_notes_common import (
+from tests.support.notes import (
     TINY,
     TOL,
     batch_cost,
     engine_gradients,
     flat,
     node_gradients,
+    note_003_problems,
     output_saturated,
     rel_err,
     trace_cost,
 )
-from tests.test_notes_layers import note_003_problems
 
 
 def digits_network() -> tuple[MLP, list[float], list[float]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_viz_support import pure_only, svg_edges, svg_nodes
+from tests.support.svg import pure_only, svg_edges, svg_nodes
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
@@ -108,7 +108,8 @@ def test_the_explain_example_prints_the_line_shown(tmp_path: Path) -> None:
 def test_the_readme_pictures_are_what_their_commands_draw(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import viz.cli
+    from nn.app.commands import graph
+    from nn.app.main import run_alone
 
     text = README.read_text(encoding="utf-8")
     commands = VIZ_COMMAND.findall(text)
@@ -120,7 +121,9 @@ def test_the_readme_pictures_are_what_their_commands_draw(
     pure_only(monkeypatch, tmp_path)
     for args, picture in commands:
         out = tmp_path / Path(picture).name
-        assert viz.cli.main([*shlex.split(args), "--out", str(out)]) == 0
+        assert (
+            run_alone(graph, [*shlex.split(args), "--out", str(out)], "python -m viz", "viz") == 0
+        )
         assert drawn(out.read_bytes()) == drawn((REPO / picture).read_bytes()), picture
 
 
@@ -134,7 +137,7 @@ def test_make_demo_prints_what_the_readme_shows(
     agreeing with the engine to a relative 1e-12; and the README's pictures of the demo are
     copies of what it wrote.
     """
-    from nn.cli import main
+    from nn.app.main import main
 
     text = README.read_text(encoding="utf-8")
     block = re.search(r"it prints.*?```\n(.*?)```", text, re.S)

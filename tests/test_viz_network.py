@@ -18,7 +18,7 @@ import viz
 from autograd import Value, central_difference
 from nn import MLP, squared_error
 from nn.datasets import load_digits
-from tests.test_viz_support import pure_only, svg_edges, svg_nodes
+from tests.support.svg import pure_only, svg_edges, svg_nodes
 from viz.graph import SHADE_RGB
 from viz.network import EDGE_DARK, EDGE_LIGHT, PEN_MAX, PEN_MIN
 

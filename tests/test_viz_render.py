@@ -2,7 +2,7 @@
 
 Rendered SVG is parsed as XML and its nodes are checked against values worked out by hand or
 computed independently (forward-mode derivatives of random expressions). The renderer lookup
-is steered through ``PATH`` and ``sys.executable`` (see ``tests/test_viz_support.py``).
+is steered through ``PATH`` and ``sys.executable`` (see ``tests/support/svg.py``).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import viz
 from autograd import Value, topological_order
 from autograd.strategies import Expression, expressions
 from nn import MLP, squared_error
-from tests.test_viz_support import (
+from tests.support.svg import (
     fake_program,
     only_these,
     parse_svg,

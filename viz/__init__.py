@@ -14,8 +14,9 @@ is installed, otherwise ``graphviz-pure`` (``pip install 'chainrule[viz]'``).
 3
 """
 
+from nn.notation import LABEL_PATTERN, parse_label
 from viz.backend import FORMATS, RendererNotFound, RenderError, find_renderer
-from viz.graph import LABEL_PATTERN, Digraph, draw, parse_label
+from viz.graph import Digraph, draw
 from viz.network import draw_network
 from viz.render import render, to_svg
 

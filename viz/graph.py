@@ -25,11 +25,11 @@ What the drawing shows, and the choices behind it:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from autograd import Value
+from nn.notation import parse_label
 from viz.backend import run_renderer
 
 try:
@@ -39,9 +39,6 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
         "viz needs the graphviz Python package: pip install 'chainrule[viz]'"
     ) from exc
 
-#: The notes' labels, exactly as nn writes them: letter, j, optional k, layer l.
-LABEL_PATTERN = re.compile(r"^(w|b|z|a)_\{(\d+)(?:,(\d+))?\}\^\((\d+)\)$")
-
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
 FONT = "Helvetica"
@@ -50,24 +47,6 @@ FONT_SIZE = 12
 SCRIPT_SIZE = 9
 #: |grad| shading runs from white (0) to this colour (the largest |grad|).
 SHADE_RGB = (0xEF, 0x65, 0x48)
-
-
-class NotesLabel(NamedTuple):
-    """A label in the notes' notation, split up: ``w_{2,1}^(3)`` is ("w", "2", "1", "3")."""
-
-    letter: str
-    j: str
-    k: str | None
-    layer: str
-
-
-def parse_label(label: str) -> NotesLabel | None:
-    """The parts of a label written in the notes' notation, or None for any other label."""
-    m = LABEL_PATTERN.match(label)
-    if m is None:
-        return None
-    letter, j, k, layer = m.groups()
-    return NotesLabel(letter, j, k, layer)
 
 
 def escape_html(text: str) -> str:

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from typing import Protocol
 
 from autograd import Value
+from nn import notation
+from nn.activations import BY_NAME
 from viz.graph import (
     FONT,
     Digraph,
@@ -33,8 +35,6 @@ EDGE_LIGHT = (0xDD, 0xDD, 0xDD)
 EDGE_DARK = (0x08, 0x30, 0x6B)
 #: Edge widths in points, for |∂C/∂w| = 0 and for the largest.
 PEN_MIN, PEN_MAX = 0.3, 3.5
-
-_ACTIVATION_NAMES = {"sigmoid": "σ", "tanh": "tanh", "relu": "ReLU"}
 
 
 class NeuronLike(Protocol):
@@ -105,7 +105,8 @@ def _activation(layer: LayerLike) -> str:
     if len(names) != 1:
         return ""
     name = names.pop()
-    return _ACTIVATION_NAMES.get(name, name)
+    row = BY_NAME.get(name)
+    return row.symbol if row is not None else name
 
 
 def draw_network(
@@ -190,7 +191,7 @@ def draw_network(
                 else:
                     b = layers[l - 1].neurons[j].b
                     t = next(fills)
-                    text = label_html(f"a_{{{j}}}^({l})")
+                    text = label_html(notation.activation(l, j))
                     tip = f"neuron a_{j}^({l}): b = {num(b.data)}, ∂C/∂b = δ = {num(b.grad)}"
                     colour = shade_colour(t) if t > 0.0 else None
                 attrs = {"tooltip": tip, "width": "0.12" if small else "0.5"}
@@ -212,6 +213,6 @@ def draw_network(
             f"n{l}_{j}",
             color=_blend(t, EDGE_LIGHT, EDGE_DARK),
             penwidth=f"{PEN_MIN + t * (PEN_MAX - PEN_MIN):.2f}",
-            tooltip=f"w_{{{j},{k}}}^({l}) = {num(w.data)}, ∂C/∂w = {num(w.grad)}",
+            tooltip=f"{notation.weight(l, j, k)} = {num(w.data)}, ∂C/∂w = {num(w.grad)}",
         )
     return g

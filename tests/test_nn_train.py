@@ -1,11 +1,10 @@
-"""The pieces behind ``chainrule train``: the SGD loop, the hand-formula check, the outputs."""
+"""``nn.train``: the SGD loop, the evaluation and the hand-formula check (no I/O: see
+tests/test_app_trainjob.py and tests/test_app_train.py)."""
 
 from __future__ import annotations
 
-import io
-import os
+import argparse
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ def test_training_lowers_the_cost_and_learns_the_moons() -> None:
     train_set, test_set = training.load_data(SMALL)
     model = training.build_model(SMALL, 2, 2)
     before = training.evaluate(model, train_set, SMALL.loss)
-    history = training.train(model, train_set, test_set, SMALL, progress=False)
+    history = training.train(model, train_set, test_set, SMALL)
     after = training.evaluate(model, train_set, SMALL.loss)
     assert len(history) == SMALL.epochs
     assert after[0] < 0.5 * before[0]
@@ -52,7 +51,7 @@ def test_one_epoch_is_the_mean_cost_sgd_of_the_notes() -> None:
         for row, bj in zip(Wl, bl, strict=True)
         for g in (*row, bj)
     ]
-    training.train(model, train_set, test_set, config, progress=False)
+    training.train(model, train_set, test_set, config)
     for p, p0, g in zip(model.parameters(), before, expected_grads, strict=True):
         # Both sides add the same products in a different order: a few ulps of the update.
         assert p.data == pytest.approx(p0 - 0.5 * g, rel=1e-12, abs=1e-15)
@@ -62,23 +61,11 @@ def test_epoch_statistics_match_an_evaluation(tmp_path: Path) -> None:
     config = training.TrainConfig(dataset="moons", samples=40, hidden=(4,), epochs=2, seed=0)
     train_set, test_set = training.load_data(config)
     model = training.build_model(config, 2, 2)
-    history = training.train(model, train_set, test_set, config, progress=False)
+    history = training.train(model, train_set, test_set, config)
     # The test columns are measured after the epoch: an evaluation now must agree exactly.
     assert (history[-1].test_cost, history[-1].test_accuracy) == training.evaluate(
         model, test_set, config.loss
     )
-
-
-def test_progress_bar_shows_running_cost_and_accuracy() -> None:
-    config = training.TrainConfig(dataset="moons", samples=40, hidden=(2,), epochs=2, seed=0)
-    train_set, test_set = training.load_data(config)
-    model = training.build_model(config, 2, 2)
-    stream = io.StringIO()
-    training.train(model, train_set, test_set, config, progress=True, stream=stream)
-    text = stream.getvalue()
-    n_batches = -(-len(train_set) // config.batch_size)
-    assert f"{2 * n_batches}/{2 * n_batches}" in text
-    assert re.search(r"epoch 2/2, cost \d+\.\d{4}, accuracy \d+\.\d%", text)
 
 
 def test_predict_takes_the_largest_output_and_the_first_on_a_tie() -> None:
@@ -134,51 +121,17 @@ def test_one_per_class_picks_the_first_of_each() -> None:
     assert training.one_per_class(data) == [1, 3, 0]
 
 
-def _history() -> list[training.EpochStats]:
-    return [
-        training.EpochStats(1, 0.9, 0.4, 0.8, 0.5),
-        training.EpochStats(2, 0.5, 0.7, 0.6, 0.65),
-        training.EpochStats(3, 0.3, 0.85, 0.4, 0.8),
-    ]
-
-
-def test_loss_curve_is_a_deterministic_svg() -> None:
-    first = training.loss_curve_svg(_history(), "a title")
-    second = training.loss_curve_svg(_history(), "a title")
-    assert first == second
-    root = ET.fromstring(first)
-    assert root.tag == "{http://www.w3.org/2000/svg}svg"
-    text = first.decode()
-    assert "a title" in text  # svg.fonttype "none": text stays text
-    assert "<dc:date>" not in text
-    # Four lines through the three epochs (M x y L x y L x y): the training and test costs,
-    # which fall, then the two accuracies, which rise. SVG's y axis points down.
-    curves = [
-        [float(v) for v in re.findall(r"[-\d.]+", p.attrib["d"])[1::2]]
-        for p in root.iter("{http://www.w3.org/2000/svg}path")
-        if "clip-path" in p.attrib and p.attrib["d"].count("L") == 2
-    ]
-    assert len(curves) == 4
-    for ys in curves[:2]:
-        assert ys == sorted(ys)
-    for ys in curves[2:]:
-        assert ys == sorted(ys, reverse=True)
-
-
-def test_check_writable_creates_the_directory(tmp_path: Path) -> None:
-    out_dir = tmp_path / "a" / "b"
-    training.check_writable(out_dir)
-    assert out_dir.is_dir()
-    assert os.listdir(out_dir) == []  # the probe file is gone
-
-
 @pytest.mark.parametrize(
     ("change", "message"),
     [
         ({"hidden": ()}, "hidden layer sizes"),
         ({"loss": "cross_entropy", "output_activation": "sigmoid"}, "needs a softmax output"),
         ({"loss": "binary_cross_entropy", "output_activation": "relu"}, r"outputs in \(0, 1\)"),
-        ({"samples": 2}, "samples must be >= 4"),
+        ({"samples": 2}, "samples must be a number of examples from 4 to 100,000"),
+        (
+            {"samples": 100_001},
+            "samples must be a number of examples from 4 to 100,000, got 100001",
+        ),
         ({"activation": "swish"}, "unknown activation 'swish': choose one of sigmoid"),
     ],
 )
@@ -195,3 +148,18 @@ def test_output_layer_follows_the_loss() -> None:
     assert training.TrainConfig(activation="relu", loss="binary_cross_entropy").output() == (
         "sigmoid"
     )
+
+
+@pytest.mark.parametrize("name", sorted(training.SETTINGS))
+def test_each_setting_is_checked_with_the_words_the_cli_uses(name: str) -> None:
+    """One bound per setting: TrainConfig.validate and the --option parser say the same."""
+    from nn.app import options
+
+    bound = training.SETTINGS[name]
+    bad = {"epochs": 0, "batch_size": 0, "lr": 0.0, "test_fraction": 1.0, "samples": 3}
+    value = bad.get(name, -1.0)
+    with pytest.raises(training.TrainError, match=f"must be {re.escape(bound.what)}, got"):
+        training.TrainConfig(**{name: value}).validate()  # type: ignore[arg-type]
+    parse = options.setting(name, type(value))
+    with pytest.raises(argparse.ArgumentTypeError, match=re.escape(f"is not {bound.what}")):
+        parse(str(value))

@@ -1,4 +1,4 @@
-"""``python -m viz`` end to end: the pictures it writes, and one-line errors for bad input."""
+"""``python -m viz`` (``nn.app.commands.graph``) end to end: its pictures, its one-line errors."""
 
 from __future__ import annotations
 
@@ -8,16 +8,25 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 import viz
-from tests.test_viz_support import only_these, pure_only, svg_nodes
-from viz import cli
+from nn.app.commands import graph
+from nn.app.main import run_alone
+from nn.module import MLP
+from tests.support.cli import SVG, assert_one_line_error, run
+from tests.support.svg import only_these, pure_only, svg_nodes
 
 # The folder holding the viz package under test, so that a child Python imports the same code.
 SOURCE_ROOT = str(Path(viz.__file__).resolve().parent.parent)
+
+
+def viz_main(argv: list[str]) -> int:
+    """``python -m viz ARGV`` in this process."""
+    return run_alone(graph, argv, prog="python -m viz", name="viz")
 
 
 def run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -71,7 +80,7 @@ def test_help_explains_every_option(tmp_path: Path) -> None:
 def test_collapsed_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     pure_only(monkeypatch, tmp_path)
     out = tmp_path / "net.svg"
-    assert cli.main(["--arch", "2,3,1", "--collapse", "--out", str(out)]) == 0
+    assert viz_main(["--arch", "2,3,1", "--collapse", "--out", str(out)]) == 0
     nodes = svg_nodes(out.read_bytes())
     assert len(nodes) == 2 + 3 + 1
 
@@ -79,8 +88,8 @@ def test_collapsed_network(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> N
 def test_default_output_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     pure_only(monkeypatch, tmp_path)
     monkeypatch.chdir(tmp_path)
-    assert cli.main(["--collapse"]) == 0
-    assert cli.main([]) == 0
+    assert viz_main(["--collapse"]) == 0
+    assert viz_main([]) == 0
     assert (tmp_path / "out" / "network.svg").is_file()
     assert (tmp_path / "out" / "graph.svg").is_file()
 
@@ -88,7 +97,7 @@ def test_default_output_path(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) ->
 def test_digits_seed_shade_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     pure_only(monkeypatch, tmp_path)
     paths = [tmp_path / f"{i}.svg" for i in range(3)]
-    assert cli.main(["--arch", "2,2,1", "--digits", "2", "--out", str(paths[0])]) == 0
+    assert viz_main(["--arch", "2,2,1", "--digits", "2", "--out", str(paths[0])]) == 0
     numbers = [
         t.split(" ", 1)[1]
         for n in svg_nodes(paths[0].read_bytes()).values()
@@ -101,13 +110,13 @@ def test_digits_seed_shade_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         mantissa = re.sub(r"e[-+]\d+$", "", text.lstrip("-")).replace(".", "").lstrip("0")
         assert len(mantissa) <= 2, text
     # The same seed gives the same picture; another seed, other weights.
-    assert cli.main(["--arch", "2,2,1", "--digits", "2", "--out", str(paths[1])]) == 0
+    assert viz_main(["--arch", "2,2,1", "--digits", "2", "--out", str(paths[1])]) == 0
     assert paths[1].read_bytes() == paths[0].read_bytes()
     args = ["--arch", "2,2,1", "--digits", "2", "--seed", "7", "--out", str(paths[2])]
-    assert cli.main(args) == 0
+    assert viz_main(args) == 0
     assert paths[2].read_bytes() != paths[0].read_bytes()
     # --shade fills records; --cluster boxes the neurons.
-    assert cli.main(["--shade", "--cluster", "--out", str(tmp_path / "s.dot")]) == 0
+    assert viz_main(["--shade", "--cluster", "--out", str(tmp_path / "s.dot")]) == 0
     source = (tmp_path / "s.dot").read_text()
     assert "BGCOLOR=" in source
     assert "subgraph cluster_layer1_neuron0 {" in source
@@ -116,12 +125,20 @@ def test_digits_seed_shade_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
 @pytest.mark.parametrize(
     ("args", "status", "message"),
     [
-        (["--arch", "2,x,1"], 2, "--arch '2,x,1' is not a list of layer sizes"),
-        (["--arch", "3"], 2, "--arch '3' is not a list of layer sizes"),
-        (["--arch", "2,0"], 2, "--arch '2,0' is not a list of layer sizes"),
+        (["--arch", "2,x,1"], 2, "argument --arch: '2,x,1' is not an architecture"),
+        (["--arch", "3"], 2, "argument --arch: '3' is not an architecture"),
+        (["--arch", "2,0"], 2, "argument --arch: '2,0' is not an architecture"),
         (["--arch", "2,9999999,2"], 2, "49,999,997 parameters, more than the 1,000,000"),
-        (["--digits", "0"], 2, "--digits 0 is out of range"),
-        (["--digits", "many"], 2, "argument --digits: invalid int value: 'many'"),
+        (
+            ["--digits", "0"],
+            2,
+            "argument --digits: '0' is not a number of significant digits from 1 to 17",
+        ),
+        (
+            ["--digits", "many"],
+            2,
+            "argument --digits: 'many' is not a number of significant digits",
+        ),
         (["--out", "picture.gif"], 2, "cannot tell the format from the suffix '.gif'"),
         (["--rankdir", "XY"], 2, "argument --rankdir: invalid choice: 'XY'"),
         (["--out", "blocker/g.svg"], 1, "cannot write blocker/g.svg"),
@@ -145,7 +162,7 @@ def test_missing_renderer_is_one_line_and_leaves_the_dot_file(
 ) -> None:
     only_these(monkeypatch, tmp_path / "empty")
     out = tmp_path / "g.svg"
-    assert cli.main(["--out", str(out)]) == 1
+    assert viz_main(["--out", str(out)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert err.startswith("viz: error: cannot render")
@@ -160,7 +177,47 @@ def test_the_parts_are_reusable_by_another_parser(
     # What `chainrule graph` does: its own parser, our options and our run().
     pure_only(monkeypatch, tmp_path)
     parser = argparse.ArgumentParser(prog="chainrule graph")
-    cli.add_arguments(parser)
+    graph.add_arguments(parser)
     args = parser.parse_args(["--arch", "3,2", "--collapse", "--out", str(tmp_path / "n.svg")])
-    assert cli.run(args) == 0
+    assert graph.run(args) == 0
     assert len(svg_nodes((tmp_path / "n.svg").read_bytes())) == 5
+
+
+# -- as `chainrule graph` ---------------------------------------------------------------------
+
+
+def test_graph_draws_an_svg(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    path = tmp_path / "g.svg"
+    status, out, err = run(capsys, "graph", "--arch", "2,2,1", "--out", str(path))
+    assert status == 0, err
+    assert str(path) in out
+    root = ET.parse(path).getroot()
+    assert root.tag == SVG
+    texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    # One record per weight of a 2-2-1 network (2·2 + 2·1 = 6), each labelled w_{j,k}^(l).
+    assert texts.count("w") == 6
+    # The weights drawn are those of MLP(2, [2, 1], seed=0) (the graph command's default
+    # seed), shown with 4 significant digits (its default --digits).
+    weight = MLP(2, [2, 1], seed=0).w(2, 0, 0).data
+    assert f"data {weight:.4g}".replace("-", "&#45;") in path.read_text()
+
+
+def test_graph_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "graph", "--arch", "2,x")
+    assert status == 2
+    # the graph command reports it, under the name of the command the user ran.
+    assert_one_line_error(err, "chainrule graph: error:", "'2,x'")
+    status, _, err = run(capsys, "graph", "--digits", "many")
+    assert status == 2
+    assert_one_line_error(err, "chainrule graph: error:", "'many'")
+
+
+@pytest.mark.parametrize("argv", [[], ["--arch", "2,1", "--collapse"], ["--help"]])
+def test_graph_without_viz_says_how_to_install_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, argv: list[str]
+) -> None:
+    monkeypatch.setitem(sys.modules, "viz.backend", None)  # `import viz.backend` now fails
+    status, out, err = run(capsys, "graph", *argv)
+    assert status == 1
+    assert out == ""
+    assert_one_line_error(err, "chainrule graph: error:", "pip install 'chainrule[viz]'")

@@ -2,7 +2,7 @@
 
 Every test of ``nn/byhand.py`` compares a formula computed by hand, with plain floats, against
 the gradient the ``Value`` engine back-propagates through the same network (an ``nn.MLP``, its
-losses from ``nn.losses``): the engine is the oracle. The tests of this file check the
+losses from ``nn.losses``): the engine is the oracle. tests/test_support.py checks the
 comparison itself.
 """
 
@@ -12,12 +12,13 @@ import sys
 from collections.abc import Sequence
 from typing import TypeAlias
 
-import pytest
+from hypothesis import strategies as st
 
 from autograd import Value, grad
 from nn import byhand
 from nn.losses import LOSSES, mean
 from nn.module import MLP
+from tests.strategies import NetSpec, Problem, network_reals, targets
 
 #: Agreement we require between a formula by hand and the engine, as a norm-wise relative error
 #: (``rel_err``). Both compute the same sums and products of the same floats, in different
@@ -139,41 +140,17 @@ def output_saturated(
     return False
 
 
-# ---------------------------------------------------------------------------------------------
-
-
-def test_rel_err_is_normwise_because_sums_cancel() -> None:
-    """Two correct orders of one cancelling sum differ by 50% entry-wise, 0 norm-wise."""
-    one_order = (0.1 + 0.2) - 0.3  # 5.55e-17
-    other_order = 0.1 + (0.2 - 0.3)  # 2.78e-17
-    assert abs(one_order - other_order) / abs(one_order) > 0.4  # entry-wise: unbounded
-    gradient = [0.25, one_order]  # beside a gradient entry of ordinary size
-    assert rel_err([0.25, other_order], gradient) < TOL
-    # ...while a wrong entry of ordinary size is caught.
-    assert rel_err([0.5, other_order], gradient) == 1.0
-
-
-def test_rel_err_of_zero_gradients_and_shapes() -> None:
-    """All-zero gradients agree with all-zero ones; mismatched shapes are an error."""
-    assert rel_err([[0.0, 0.0]], [[0.0, 0.0]]) == 0.0
-    assert rel_err([1e-290], [0.0]) > 1.0  # a nonzero hand value against an exact 0 fails
-    assert rel_err([2.2e-309], [2.5e-309]) < TOL  # subnormals: a few digits at most
-    with pytest.raises(ValueError, match="2 numbers by hand but 1"):
-        rel_err([1.0, 2.0], [1.0])
-
-
-def test_engine_gradients_match_backward() -> None:
-    """The helper's autograd.grad gives what .backward() leaves in each parameter's grad."""
-    model = MLP(3, [4, 2], seed=3)
-    xs, ys = [[0.5, -1.0, 2.0], [1.0, 0.0, -0.5]], [[0.0, 1.0], [1.0, 0.0]]
-    dW, db = engine_gradients(model, xs, ys, "squared_error")
-    batch_cost(model, xs, ys, "squared_error").backward()
-    by_backward = [p.grad for p in model.parameters()]
-    # parameters() lists w_j0..w_j(n-1) then b_j, neuron by neuron.
-    in_that_order = [
-        g
-        for dWl, dbl in zip(dW, db, strict=True)
-        for row, bj in zip(dWl, dbl, strict=True)
-        for g in [*row, bj]
-    ]
-    assert in_that_order == by_backward  # the same pass: exactly equal
+@st.composite
+def note_003_problems(draw: st.DrawFn) -> Problem:
+    """003's network: n inputs, 3 then 2 sigmoid neurons, 1 sigmoid output; BCE; a batch."""
+    n = draw(st.integers(1, 6))
+    sizes = (n, 3, 2, 1)
+    weights = tuple(
+        tuple(tuple(draw(network_reals) for _ in range(sizes[l - 1] + 1)) for _ in range(sizes[l]))
+        for l in range(1, 4)
+    )
+    spec = NetSpec(n, (3, 2, 1), "sigmoid", None, draw(st.integers(0, 2**32 - 1)), weights)
+    m = draw(st.integers(1, 5))
+    xs = [draw(st.lists(network_reals, min_size=n, max_size=n)) for _ in range(m)]
+    ys = [draw(targets("binary_cross_entropy", 1)) for _ in range(m)]
+    return Problem(spec, spec.build(), "binary_cross_entropy", xs, ys)
