@@ -8,7 +8,7 @@
 (-2.0, 2.0)
 """
 
-from autograd.check import GradcheckError, central_difference, gradcheck
+from autograd.check import GradcheckError, central_difference, check_derivative, gradcheck
 from autograd.engine import (
     Value,
     detect_anomaly,
@@ -23,6 +23,7 @@ __all__ = [
     "GradcheckError",
     "Value",
     "central_difference",
+    "check_derivative",
     "detect_anomaly",
     "enable_grad",
     "grad",
