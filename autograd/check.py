@@ -221,13 +221,19 @@ def check_derivative(
 
     def evaluate(xs: tuple[float, ...]) -> Outcome:
         expected = reference(xs)
-        if expected is None or _kinked(f, xs, order):
+        if expected is None:
             raise prop.Skip
         got = _user(df, xs, order, show(xs))
         indices = _indices(n, order)
         entries = tuple(
             prop.Entry(k, e, g, label[k]) for k, e, g in zip(indices, expected, got, strict=True)
         )
+        # A kink only matters where it could excuse a disagreement, and only along the
+        # arguments of the first entry that disagrees (the one a report names): testing just
+        # there keeps checks of many arguments, and their shrinking, quick.
+        bad = next((k for k, e in enumerate(entries) if not e.agrees(rtol, atol)), None)
+        if bad is not None and _kinked(f, xs, order, divmod(bad, n) if order == 2 else (bad,)):
+            raise prop.Skip
         return prop.Outcome(xs, entries, show(xs))
 
     def explain(xs: tuple[float, ...], outcome: Outcome, counter: Counterexample) -> list[str]:
@@ -370,9 +376,9 @@ def _reference(f: Callable[..., Any], xs: Sequence[float], order: int) -> list[f
     return values
 
 
-def _kinked(f: Callable[..., Any], xs: Sequence[float], order: int) -> bool:
-    """Whether f (order 2: its gradient) has a kink at xs along some argument, or is undefined
-    close by (then a derivative there means nothing either)."""
+def _kinked(f: Callable[..., Any], xs: Sequence[float], order: int, along: Sequence[int]) -> bool:
+    """Whether f (order 2: its gradient) has a kink at xs along one of the arguments ``along``,
+    or is undefined close by (then a derivative there means nothing either)."""
 
     def at(point: Sequence[float]) -> list[float]:
         if order == 1:
@@ -383,7 +389,8 @@ def _kinked(f: Callable[..., Any], xs: Sequence[float], order: int) -> bool:
 
     try:
         centre = at(xs)
-        for j, x in enumerate(xs):
+        for j in sorted(set(along)):
+            x = xs[j]
             jumps = []
             for step in _KINK_STEPS:
                 h = step * max(1.0, abs(x))
