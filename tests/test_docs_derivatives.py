@@ -199,3 +199,18 @@ def test_every_block_of_the_page_is_text_of_these_tests() -> None:
     assert len(blocks) >= 4
     for block in blocks:
         assert textwrap.dedent(block).strip() in source, block
+
+
+def test_the_readme_section_runs_and_prints_what_it_says(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """README.md's "Testing your own derivatives" block: ok on the right df, ratio −1 on the
+    sign error (to 6 digits: the closed form and the engine's tanh' round differently)."""
+    readme = DOC.parent.parent / "README.md"
+    section = readme.read_text(encoding="utf-8").split("## Testing your own derivatives", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S)
+    assert code is not None
+    names: dict[str, object] = {}
+    exec(compile(code.group(1), "README.md", "exec"), names)
+    assert capsys.readouterr().out.split() == ["True", "-1"]
+    assert "sign error" in str(names["report"])
