@@ -309,6 +309,29 @@ def test_kinks_are_skipped_not_failed() -> None:
     assert second.ok, str(second)
 
 
+def test_a_df_that_fails_only_at_a_kink_is_not_blamed() -> None:
+    """|x| as relu(x) + relu(−x), its derivative as x / |x|: ZeroDivisionError at 0 only, where
+    |x| has no derivative anyway. Raising at a smooth point is still reported."""
+    report = check_derivative(lambda x: x.relu() + (-x).relu(), lambda x: (x / abs(x),))
+    assert report.ok, str(report)
+
+    def raises_at_zero(x: float) -> tuple[float]:
+        return (2.0 * x,) if x != 0.0 else (1.0 / x,)
+
+    smooth = check_derivative(lambda x: x * x, raises_at_zero)
+    assert smooth.error is not None
+    assert "df raised ZeroDivisionError" in smooth.error
+
+
+def test_a_df_of_one_argument_may_give_its_second_derivative_in_any_shape() -> None:
+    """A bare number, (f'',) or ((f'',),) for a function of one argument."""
+    for shape in (lambda v: v, lambda v: (v,), lambda v: ((v,),)):
+        report = check_derivative(
+            lambda x: x**3, lambda x, shape=shape: shape(6.0 * x), domain=(-3.0, 3.0), order=2
+        )
+        assert report.ok, str(report)
+
+
 def test_a_wrong_derivative_next_to_a_kink_is_still_caught() -> None:
     """Skipping kinks must not hide an error just beside one: relu' given as 0.5 for x > 0."""
     report = check_derivative(lambda x: x.relu(), lambda x: (0.5 if x > 0.0 else 0.0,))
