@@ -191,10 +191,11 @@ class Operation:
 
 
 def _method(name: str) -> Callable[[Sequence[Value], tuple[float, ...]], Value]:
-    """Apply the Value method ``name`` to the first operand, with the others as arguments."""
+    """Apply ``Value.name`` to the operands in order: ``Value.sin(t)``, ``Value.max(t, s)``
+    (called on the class, this works for methods and static methods alike)."""
 
     def apply(a: Sequence[Value], c: tuple[float, ...]) -> Value:
-        result: Value = getattr(a[0], name)(*a[1:])
+        result: Value = getattr(Value, name)(*a)
         return result
 
     return apply
@@ -223,7 +224,7 @@ def _binary_method(
     local: Callable[[float, float], tuple[float, Sequence[float]]],
     singular: tuple[Singularity, ...],
 ) -> Operation:
-    """A row for the Value method ``name`` of two operands, ``t.name(s)``, shown ``name(t, s)``."""
+    """A row for ``Value.name`` of two operands, ``Value.name(t, s)``, shown ``name(t, s)``."""
     return Operation(
         name,
         "binary",
