@@ -176,9 +176,10 @@ def check_derivative(
     Inputs are drawn by Hypothesis within ``domain``: one ``(low, high)`` per argument, or one
     pair for all of them (default ``DEFAULT_DOMAIN``). An input is skipped where the engine
     raises (a pole, a domain error, an overflow), where ``f`` or the engine's derivative is not
-    finite, and where ``f`` (for ``order=2``, its first derivative) has a kink, as relu and
-    abs at 0 or max at a tie: there the derivative is a convention, not a fact. An entry agrees
-    when ``|df − engine| <= atol + rtol·|engine|``.
+    finite, and where a disagreement (or ``df`` raising) comes with a kink of ``f`` (for
+    ``order=2``, of its first derivative) along the arguments concerned, as relu and abs at 0
+    or max at a tie: there the derivative is a convention, not a fact. An entry agrees when
+    ``|df − engine| <= atol + rtol·|engine|``.
 
     Returns a ``Report``: ``ok``, ``examples`` (inputs compared), ``max_rel_diff``, and when
     not ok a ``counterexample`` (the smallest failing input Hypothesis's shrinking found,
