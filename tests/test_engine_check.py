@@ -22,7 +22,7 @@ import pytest
 from hypothesis import settings
 
 from autograd import GradcheckError, Value, check_derivative, gradcheck, rules
-from autograd.check import DEFAULT_DOMAIN
+from autograd.check import DEFAULT_DOMAIN, TINY
 from tests.support import wrong_partials
 
 # Closed forms differ from the engine's partials by a few roundings; with values of order 1
@@ -309,18 +309,42 @@ def test_kinks_are_skipped_not_failed() -> None:
     assert second.ok, str(second)
 
 
-def test_a_df_that_fails_only_at_a_kink_is_not_blamed() -> None:
+def test_a_df_that_fails_only_at_a_kink_or_a_removable_singularity_is_not_blamed() -> None:
     """|x| as relu(x) + relu(−x), its derivative as x / |x|: ZeroDivisionError at 0 only, where
-    |x| has no derivative anyway. Raising at a smooth point is still reported."""
+    |x| has no derivative anyway. x² with 2x written 2x²/x: a removable singularity of the
+    formula at 0, with df working right beside it. A df failing in a whole region (x > 1)
+    or everywhere is reported, on the smallest input of the region."""
     report = check_derivative(lambda x: x.relu() + (-x).relu(), lambda x: (x / abs(x),))
     assert report.ok, str(report)
+    removable = check_derivative(lambda x: x * x, lambda x: (2.0 * x * x / x,))
+    assert removable.ok, str(removable)
 
-    def raises_at_zero(x: float) -> tuple[float]:
-        return (2.0 * x,) if x != 0.0 else (1.0 / x,)
+    def fails_above_1(x: float) -> tuple[float]:
+        return (2.0 * x,) if x <= 1.0 else (math.log(-x),)
 
-    smooth = check_derivative(lambda x: x * x, raises_at_zero)
-    assert smooth.error is not None
-    assert "df raised ZeroDivisionError" in smooth.error
+    region = check_derivative(lambda x: x * x, fails_above_1, domain=(-3.0, 3.0))
+    assert region.error is not None
+    assert "df raised ValueError: math domain error" in region.error
+    where = re.search(r"at x = (\S+)", region.error)
+    assert where is not None
+    assert 1.0 < float(where.group(1)) <= 3.0  # inside the region (shrinking likes 2.0)
+    everywhere = check_derivative(lambda x: x * x, lambda x: (1.0 / 0.0,))
+    assert everywhere.error is not None
+    assert "df raised ZeroDivisionError" in everywhere.error
+
+
+def test_no_input_is_drawn_next_to_zero_but_zero_is() -> None:
+    """Inputs are 0 or at least TINY in size, so that x², 1/x³ of a hand formula stay finite."""
+    seen: list[float] = []
+
+    def record(x: float) -> tuple[float]:
+        seen.append(x)
+        return (2.0 * x,)
+
+    assert check_derivative(lambda x: x * x, record, examples=200, respect_profile=False).ok
+    assert 0.0 in seen
+    assert all(x == 0.0 or abs(x) >= TINY for x in seen)
+    assert any(0.0 < abs(x) < 1e-3 for x in seen)  # small numbers are still drawn
 
 
 def test_a_df_of_one_argument_may_give_its_second_derivative_in_any_shape() -> None:
