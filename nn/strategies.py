@@ -109,28 +109,21 @@ class NetSpec:
 @st.composite
 def net_specs(
     draw: st.DrawFn,
+    /,
     *,
-    min_layers: int = 1,
-    max_layers: int = 4,
-    max_neurons: int = 6,
-    max_inputs: int = 6,
     output_activations: tuple[str | None, ...] = (*OUTPUT_ACTIVATIONS, None),
     weights: st.SearchStrategy[float] | None = network_reals,
+    **sizes: int,
 ) -> NetSpec:
     """An MLP's arguments: sizes, one activation or a list of them, an output activation.
 
-    ``weights`` draws every weight and bias (default: ``network_reals``); None keeps the
-    seeded fan-in initialisation, with zero biases.
+    The sizes come from ``autograd.strategies.layer_sizes(**sizes)`` (``max_inputs``,
+    ``min_layers``, ``max_layers``, ``max_neurons``: 6, 1, 4, 6 by default). ``weights``
+    draws every weight and bias (default: ``network_reals``); None keeps the seeded fan-in
+    initialisation, with zero biases.
     """
-    sizes = draw(
-        core.layer_sizes(
-            max_inputs=max_inputs,
-            min_layers=min_layers,
-            max_layers=max_layers,
-            max_neurons=max_neurons,
-        )
-    )
-    nin, nouts = sizes[0], tuple(sizes[1:])
+    shape = draw(core.layer_sizes(**sizes))
+    nin, nouts = shape[0], tuple(shape[1:])
     activation: str | tuple[str, ...]
     if draw(st.booleans()):
         activation = draw(activations)
@@ -138,7 +131,7 @@ def net_specs(
         activation = tuple(draw(activations) for _ in nouts)
     output_activation = draw(st.sampled_from(output_activations))
     seed = draw(st.integers(0, 2**32 - 1))
-    drawn = None if weights is None else draw(core.weights_for(sizes, weights))
+    drawn = None if weights is None else draw(core.weights_for(shape, weights))
     return NetSpec(nin, nouts, activation, output_activation, seed, drawn)
 
 

@@ -178,6 +178,19 @@ def test_import_without_hypothesis_says_how_to_install_it(monkeypatch: pytest.Mo
 # The catalogue of operations: one row per primitive, each row's formulas checked on its own.
 
 
+def operands(row: public.Operation, data: st.DataObject) -> tuple[list[float], tuple[float, ...]]:
+    """Operands in [-3, 3] for one application of ``row`` (3 for a sum, 2 weights, 2 inputs and
+    a bias for a weighted sum), and its constants."""
+    arity = {"unary": 1, "binary": 2, "sum": 3, "wsum": 5, "wsum_c": 3}[row.shape]
+    u = [data.draw(reals(-3.0, 3.0), label=f"u{k}") for k in range(arity)]
+    consts: tuple[float, ...] = ()
+    if row.constants is not None:
+        consts = data.draw(row.constants, label="constants")
+    elif row.shape == "wsum_c":
+        consts = tuple(data.draw(reals(-3.0, 3.0), label="x") for _ in range(arity - 1))
+    return u, consts
+
+
 @pytest.mark.parametrize("row", public.CATALOGUE, ids=[row.name for row in public.CATALOGUE])
 @settings(max_examples=30, suppress_health_check=[HealthCheck.filter_too_much])
 @given(data=st.data())
@@ -188,13 +201,7 @@ def test_every_row_s_derivative_matches_central_differences_of_its_value(
     differences of the row's own value formula, at operands 0.2 or more from any of its kinks
     and poles. The functions are smooth there with slopes below 1e3, so the difference is
     good to about 1e-7 relative (truncation h²·f''' and rounding 1e-16·|f|/h, h = 1e-6)."""
-    arity = {"unary": 1, "binary": 2, "sum": 3, "wsum": 5, "wsum_c": 3}[row.shape]
-    u = [data.draw(reals(-3.0, 3.0), label=f"u{k}") for k in range(arity)]
-    consts: tuple[float, ...] = ()
-    if row.constants is not None:
-        consts = data.draw(row.constants, label="constants")
-    elif row.shape == "wsum_c":
-        consts = tuple(data.draw(reals(-3.0, 3.0)) for _ in range(arity - 1))
+    u, consts = operands(row, data)
     for s in row.singular(consts):
         q = math.fsum(c * x for c, x in zip(s.coefficients, u, strict=False))
         assume((abs(q - s.point) if s.two_sided else q - s.point) >= 0.2)
@@ -227,13 +234,7 @@ def test_every_available_row_computes_on_values_what_it_computes_on_floats(
 ) -> None:
     """The engine's result of a row's operation is the row's float formula, to 1e-12 relative
     (different formulas, as log1p(e^x) and the engine's softplus, round differently)."""
-    arity = {"unary": 1, "binary": 2, "sum": 3, "wsum": 5, "wsum_c": 3}[row.shape]
-    u = [data.draw(reals(-3.0, 3.0), label=f"u{k}") for k in range(arity)]
-    consts: tuple[float, ...] = ()
-    if row.constants is not None:
-        consts = data.draw(row.constants, label="constants")
-    elif row.shape == "wsum_c":
-        consts = tuple(data.draw(reals(-3.0, 3.0)) for _ in range(arity - 1))
+    u, consts = operands(row, data)
     try:
         expected = row.local(u, consts)[0]
         got = row.value([Value(x) for x in u], consts).data
