@@ -8,7 +8,13 @@
 (-2.0, 2.0)
 """
 
-from autograd.check import GradcheckError, central_difference, check_derivative, gradcheck
+from autograd.check import (
+    GradcheckError,
+    central_difference,
+    check_derivative,
+    gradcheck,
+    gradgradcheck,
+)
 from autograd.engine import (
     Value,
     detect_anomaly,
@@ -28,6 +34,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
     "topological_order",

@@ -20,7 +20,13 @@ from autograd.engine import Value, grad, no_grad
 if TYPE_CHECKING:
     from autograd.property import Counterexample, Outcome, Report
 
-__all__ = ["GradcheckError", "central_difference", "check_derivative", "gradcheck"]
+__all__ = [
+    "GradcheckError",
+    "central_difference",
+    "check_derivative",
+    "gradcheck",
+    "gradgradcheck",
+]
 
 
 class GradcheckError(AssertionError):
@@ -125,6 +131,17 @@ def gradcheck(
             f"(atol={atol}, rtol={rtol}, eps={eps}):\n" + "\n".join(bad)
         )
     return True
+
+
+def gradgradcheck(
+    f: Callable[..., Any],
+    inputs: Sequence[SupportsFloat],
+    eps: float = 1e-6,
+    atol: float = 1e-6,
+    rtol: float = 1e-5,
+) -> bool:
+    """``gradcheck(f, inputs, eps, atol, rtol, order=2)``, under PyTorch's name for it."""
+    return gradcheck(f, inputs, eps, atol, rtol, order=2)
 
 
 def _call(f: Callable[..., Any], leaves: Sequence[Value], who: str) -> Value:

@@ -4,6 +4,8 @@
 knows no names; this module passes nn's (``ACTIVATIONS``, ``OUTPUT_ACTIVATIONS``, ``LOSSES``)
 and builds real ``MLP``s:
 
+- ``activations``, ``output_activations``, ``losses``: nn's names; ``layer_sizes`` and
+  ``weights_for`` (sizes and weights, from ``autograd.strategies``);
 - ``net_specs(...)``: the arguments of one ``MLP(...)`` call plus its weights (``NetSpec``),
   ``networks(...)``: the MLPs themselves;
 - ``network_inputs(nin)``, ``targets(loss, n)``: an input x and a target y that suits a loss;
@@ -25,7 +27,13 @@ from typing import Any
 from hypothesis import strategies as st
 
 from autograd import strategies as core
-from autograd.strategies import NetworkData, NetworkProblem, network_reals
+from autograd.strategies import (
+    NetworkData,
+    NetworkProblem,
+    layer_sizes,
+    network_reals,
+    weights_for,
+)
 from nn import ACTIVATIONS, LOSSES, MLP, OUTPUT_ACTIVATIONS
 
 __all__ = [
@@ -33,19 +41,27 @@ __all__ = [
     "NetSpec",
     "Problem",
     "activations",
+    "layer_sizes",
+    "losses",
     "net_specs",
     "network_data",
     "network_inputs",
     "network_problems",
     "network_reals",
     "networks",
+    "output_activations",
     "problems",
     "relu_margin",
     "targets",
+    "weights_for",
 ]
 
 #: One of the element-wise activations (sigmoid, tanh, relu, linear).
 activations = st.sampled_from(ACTIVATIONS)
+#: One of the output activations (the element-wise ones and softmax).
+output_activations = st.sampled_from(OUTPUT_ACTIVATIONS)
+#: The name of one of nn's losses.
+losses = st.sampled_from(sorted(LOSSES))
 
 #: For each loss of ``nn.LOSSES``: the kind of target it takes (``autograd.strategies.targets``)
 #: and the output activations it is meant for (None: whatever the layer drew). Binary

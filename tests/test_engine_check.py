@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 from hypothesis import settings
 
-from autograd import GradcheckError, Value, check_derivative, gradcheck, rules
+from autograd import GradcheckError, Value, check_derivative, gradcheck, gradgradcheck, rules
 from autograd.check import DEFAULT_DOMAIN, TINY
 from tests.support import wrong_partials
 
@@ -466,3 +466,19 @@ def test_gradcheck_order_2_names_the_entry_of_a_wrong_second_derivative() -> Non
 def test_gradcheck_refuses_other_orders() -> None:
     with pytest.raises(ValueError, match="order must be 1 or 2, got 3"):
         gradcheck(lambda x: x * x, [1.0], order=3)
+
+
+def test_gradgradcheck_is_gradcheck_of_order_2() -> None:
+    """PyTorch's name: the same check, the same report on a wrong second derivative."""
+    assert gradgradcheck(lambda x, y: (x * y).tanh(), [0.3, 1.7])
+    right = rules.TANH.partials
+
+    def graph_mode_wrong(out: Any, x: Any) -> tuple[Any, ...]:
+        (d,) = right(out, x)
+        return (d if isinstance(x, float) else 2.0 * d,)
+
+    with (
+        wrong_partials(rules.TANH, graph_mode_wrong),
+        pytest.raises(GradcheckError, match=r"second derivatives disagree for .* of 4 entries"),
+    ):
+        gradgradcheck(lambda x, y: x.tanh() * y, [0.5, 1.5])

@@ -19,13 +19,23 @@ from nn.strategies import (
     LOSS_TARGETS,
     NetSpec,
     Problem,
+    activations,
+    losses,
     net_specs,
     network_data,
     network_problems,
+    output_activations,
     problems,
     relu_margin,
     targets,
 )
+
+
+@given(losses, activations, output_activations)
+def test_the_names_are_nn_s(loss: str, activation: str, output: str) -> None:
+    assert loss in LOSSES
+    assert activation in ACTIVATIONS
+    assert output in OUTPUT_ACTIVATIONS
 
 
 def test_every_loss_has_a_target_kind_and_outputs() -> None:
