@@ -51,6 +51,14 @@ def test_the_entry_point_loads_the_plugin(pytester: pytest.Pytester) -> None:
     assert "Falsifying example" not in output
 
 
+def test_a_separate_pytest_process_finds_the_plugin_too(pytester: pytest.Pytester) -> None:
+    """As a user's `pytest` would: a fresh interpreter, the installed entry point."""
+    pytester.makepyfile(test_throwaway=THROWAWAY)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*hint: ∂f/∂x: got = 0.5 × expected * a missing factor 2"])
+
+
 def test_dash_p_loads_the_plugin_without_entry_points(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
