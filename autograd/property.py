@@ -266,9 +266,8 @@ def search(
         except CaseError:
             tally.failed = True
             raise _FailingCaseError(case) from None
-        if not tally.failed:  # count the cases compared up to the first failing one, not the
-            tally.examples += 1  # shrinker's retries
-
+        if not tally.failed:  # the cases compared up to the first failing one, not the shrinker's
+            tally.examples += 1
         bad = [e for e in outcome.entries if not e.agrees(rtol, atol)]
         for e in outcome.entries:
             tally.max_rel = max(tally.max_rel, relative_difference(e, rtol, atol))
@@ -285,7 +284,7 @@ def search(
     try:
         run()
     except _FailingCaseError as failed:
-        return _replay(failed.case, evaluate, tally, explain, report)
+        return _replay(failed.case, evaluate, tally, explain, report, rtol, atol)
     except Unsatisfiable:
         return report(
             False,
@@ -307,6 +306,8 @@ def _replay(
     tally: _Tally,
     explain: Callable[[C, Outcome, Counterexample], Sequence[str]] | None,
     report: Callable[..., Report],
+    rtol: float,
+    atol: float,
 ) -> Report:
     """Evaluate the shrunk case again, outside Hypothesis, and describe what really happens."""
     try:
@@ -315,7 +316,6 @@ def _replay(
         return report(False, error=str(error))
     except Skip:
         return report(False, error=f"the failing case {case!r} is skipped when evaluated again")
-    rtol, atol = report(True).rtol, report(True).atol
     bad = [e for e in outcome.entries if not e.agrees(rtol, atol)]
     if not bad:
         return report(
