@@ -164,6 +164,14 @@ def _engine_hessian(out: Value, leaves: Sequence[Value]) -> list[list[float]]:
 #: small enough that exp, powers and products of a few stay far from overflow.
 DEFAULT_DOMAIN = (-100.0, 100.0)
 
+
+class _DefaultCount(int):
+    """An int that says it is the default: check_derivative caps the default, not a choice."""
+
+
+#: check_derivative's number of examples when none is given.
+DEFAULT_EXAMPLES = _DefaultCount(200)
+
 #: No input is drawn with 0 < |x| < TINY (0 is): there a hand formula's x², 1/x³, ... under-
 #: or overflow in floats (y**2 is 0 for y = 1e-200) where the engine's own steps do not.
 TINY = 1e-20
@@ -181,11 +189,11 @@ def check_derivative(
     df: Callable[..., Any],
     *,
     domain: Sequence[tuple[float, float]] | tuple[float, float] | None = None,
-    examples: int = 200,
+    examples: int = DEFAULT_EXAMPLES,
     order: int = 1,
     rtol: float = 1e-9,
     atol: float = 1e-12,
-    respect_profile: bool = True,
+    respect_profile: bool | None = None,
 ) -> Report:
     """Check your derivative ``df`` of ``f`` against the engine's exact one, on drawn inputs.
 
@@ -210,8 +218,9 @@ def check_derivative(
     simple constant (−1: a sign; 2 or 0.5: a factor 2), where only one partial is wrong, or
     where ``df`` matches the engine with two arguments swapped.
 
-    ``examples`` is capped by a loaded Hypothesis profile's ``max_examples`` (a test suite's
-    quick profile keeps the check quick) unless ``respect_profile=False``.
+    ``examples`` left at its default (200) is capped by a loaded Hypothesis profile's
+    ``max_examples``, so that a test suite's quick profile keeps the check quick; a number you
+    pass is run as it is. ``respect_profile=True`` caps any number, ``False`` none.
     """
     try:
         from hypothesis import strategies as st
@@ -296,7 +305,8 @@ def check_derivative(
         return st.one_of(([st.just(0.0)] if lo <= 0.0 <= hi else []) + pieces)
 
     cases = st.tuples(*(draws(lo, hi) for lo, hi in bounds))
-    budget = prop.example_budget(examples) if respect_profile else examples
+    cap = examples is DEFAULT_EXAMPLES if respect_profile is None else respect_profile
+    budget = prop.example_budget(examples) if cap else examples
     return prop.search(
         cases,
         evaluate,

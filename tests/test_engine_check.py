@@ -12,6 +12,7 @@ one (a row of the table whose partials are wrong only in graph mode).
 
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from collections.abc import Callable
@@ -341,7 +342,7 @@ def test_no_input_is_drawn_next_to_zero_but_zero_is() -> None:
         seen.append(x)
         return (2.0 * x,)
 
-    assert check_derivative(lambda x: x * x, record, examples=200, respect_profile=False).ok
+    assert check_derivative(lambda x: x * x, record, examples=200).ok
     assert 0.0 in seen
     assert all(x == 0.0 or abs(x) >= TINY for x in seen)
     assert any(0.0 < abs(x) < 1e-3 for x in seen)  # small numbers are still drawn
@@ -364,16 +365,22 @@ def test_a_wrong_derivative_next_to_a_kink_is_still_caught() -> None:
     assert report.counterexample.ratio == 0.5
 
 
-def test_examples_follow_the_profile_unless_told_otherwise() -> None:
-    """The suite's profile caps examples; respect_profile=False runs exactly as many."""
+def test_the_default_number_of_examples_follows_the_profile_a_chosen_one_does_not() -> None:
+    """The suite's profile caps the default 200; a number passed runs as it is, unless
+    respect_profile=True; respect_profile=False lifts the cap from the default too."""
     profile = settings.default
     assert profile is not None
-    capped = check_derivative(lambda x: x * x, lambda x: (2.0 * x,), examples=10_000)
-    assert capped.examples == min(10_000, profile.max_examples)
-    exact = check_derivative(
-        lambda x: x * x, lambda x: (2.0 * x,), examples=7, respect_profile=False
-    )
-    assert exact.examples == 7
+    cap = profile.max_examples
+
+    def run(**options: Any) -> int:
+        return check_derivative(lambda x: x * x, lambda x: (2.0 * x,), **options).examples
+
+    assert run() == min(200, cap)
+    assert run(examples=7) == 7
+    assert run(examples=250) == 250
+    assert run(examples=250, respect_profile=True) == min(250, cap)
+    assert run(respect_profile=False) == 200
+    assert inspect.signature(check_derivative).parameters["examples"].default == 200
 
 
 def test_the_default_domain_and_argument_names() -> None:
