@@ -6,8 +6,11 @@ arguments and an error only far from 0 are each caught, with a counterexample th
 here again (the engine's number against the closed form, the user's against ``df``) and with
 the right ratio and hint; second derivatives right and wrong; a ``df`` that raises or returns
 the wrong shape is reported in plain words; poles, domain errors and kinks are skipped, not
-failed. gradcheck(order=2) passes on right second derivatives and names the entry of a wrong
-one (a row of the table whose partials are wrong only in graph mode).
+failed, and so is a df failing only at a kink or a removable singularity of its formula;
+inputs are 0 or at least TINY in size; the default number of examples follows the Hypothesis
+profile, a chosen one does not. gradcheck(order=2) and gradgradcheck pass on right second
+derivatives and name the entry of a wrong one (a row of the table whose partials are wrong
+only in graph mode).
 """
 
 from __future__ import annotations
