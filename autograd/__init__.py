@@ -8,7 +8,13 @@
 (-2.0, 2.0)
 """
 
-from autograd.check import GradcheckError, central_difference, gradcheck
+from autograd.check import (
+    GradcheckError,
+    central_difference,
+    check_derivative,
+    gradcheck,
+    gradgradcheck,
+)
 from autograd.engine import (
     Constant,
     Value,
@@ -27,10 +33,12 @@ __all__ = [
     "Value",
     "backward_order",
     "central_difference",
+    "check_derivative",
     "detect_anomaly",
     "enable_grad",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "is_grad_enabled",
     "no_grad",
     "topological_order",

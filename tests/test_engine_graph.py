@@ -16,9 +16,6 @@ from __future__ import annotations
 import gc
 import math
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -37,9 +34,9 @@ from autograd import (
     rules,
     topological_order,
 )
-from autograd.rules import Rule
 from tests.strategies import Expression, expressions, moderate, reals
 from tests.support.numbers import close
+from tests.support.rules import wrong_partials
 
 # ---------------------------------------------------------------------------------------------
 # Random expressions.
@@ -363,21 +360,6 @@ def test_overflow_from_finite_numbers_raises_the_same_inside_and_outside_the_mod
 
 # ---------------------------------------------------------------------------------------------
 # gradcheck, on right and wrong derivatives.
-
-
-@contextmanager
-def wrong_partials(rule: Rule, partials: Callable[..., tuple[Any, ...]]) -> Iterator[None]:
-    """Give the row ``rule`` other partials for the duration of the block, then restore them.
-
-    Rows are frozen so that nothing changes them by accident; the engine holds them by
-    reference, so only changing the row object itself reaches every node that uses it.
-    """
-    original = rule.partials
-    object.__setattr__(rule, "partials", partials)
-    try:
-        yield
-    finally:
-        object.__setattr__(rule, "partials", original)
 
 
 def test_gradcheck_returns_true_on_correct_functions() -> None:

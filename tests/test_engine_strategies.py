@@ -14,10 +14,10 @@ import math
 import sys
 
 import pytest
-from hypothesis import find, given, settings
+from hypothesis import HealthCheck, assume, find, given, settings
 from hypothesis import strategies as st
 
-from autograd import Value
+from autograd import Value, central_difference
 from autograd import strategies as public
 from tests.strategies import Expression, expressions, reals, values
 
@@ -172,3 +172,142 @@ def test_import_without_hypothesis_says_how_to_install_it(monkeypatch: pytest.Mo
     monkeypatch.delitem(sys.modules, "autograd.strategies")  # restored after the test
     with pytest.raises(ImportError, match=r"pip install hypothesis"):
         importlib.import_module("autograd.strategies")
+
+
+# ---------------------------------------------------------------------------------------------
+# The catalogue of operations: one row per primitive, each row's formulas checked on its own.
+
+
+def operands(row: public.Operation, data: st.DataObject) -> tuple[list[float], tuple[float, ...]]:
+    """Operands in [-3, 3] for one application of ``row`` (3 for a sum, 2 weights, 2 inputs and
+    a bias for a weighted sum), and its constants."""
+    arity = {"unary": 1, "binary": 2, "sum": 3, "wsum": 5, "wsum_c": 3}[row.shape]
+    u = [data.draw(reals(-3.0, 3.0), label=f"u{k}") for k in range(arity)]
+    consts: tuple[float, ...] = ()
+    if row.constants is not None:
+        consts = data.draw(row.constants, label="constants")
+    elif row.shape == "wsum_c":
+        consts = tuple(data.draw(reals(-3.0, 3.0), label="x") for _ in range(arity - 1))
+    return u, consts
+
+
+@pytest.mark.parametrize("row", public.CATALOGUE, ids=[row.name for row in public.CATALOGUE])
+@settings(max_examples=30, suppress_health_check=[HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_every_row_s_derivative_matches_central_differences_of_its_value(
+    row: public.Operation, data: st.DataObject
+) -> None:
+    """Each row's partials (rows for primitives the engine lacks included) against central
+    differences of the row's own value formula, at operands 0.2 or more from any of its kinks
+    and poles. The functions are smooth there with slopes below 1e3, so the difference is
+    good to about 1e-7 relative (truncation h²·f''' and rounding 1e-16·|f|/h, h = 1e-6)."""
+    u, consts = operands(row, data)
+    for s in row.singular(consts):
+        q = math.fsum(c * x for c, x in zip(s.coefficients, u, strict=False))
+        assume((abs(q - s.point) if s.two_sided else q - s.point) >= 0.2)
+    try:
+        value, partials = row.local(u, consts)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        assume(False)
+        raise  # unreachable: assume(False) raises
+    assume(math.isfinite(value) and all(abs(d) < 1e3 for d in partials))
+    for k, d in enumerate(partials):
+
+        def along(t: float, k: int = k) -> float:
+            moved = list(u)
+            moved[k] = t
+            return row.local(moved, consts)[0]
+
+        numeric = central_difference(along, u[k])
+        assert abs(d - numeric) <= 1e-6 * max(1.0, abs(d), abs(value)), (row.name, u, consts, k)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [row for row in public.CATALOGUE if row.available],
+    ids=[row.name for row in public.CATALOGUE if row.available],
+)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.filter_too_much])
+@given(data=st.data())
+def test_every_available_row_computes_on_values_what_it_computes_on_floats(
+    row: public.Operation, data: st.DataObject
+) -> None:
+    """The engine's result of a row's operation is the row's float formula, to 1e-12 relative
+    (different formulas, as log1p(e^x) and the engine's softplus, round differently)."""
+    u, consts = operands(row, data)
+    try:
+        expected = row.local(u, consts)[0]
+        got = row.value([Value(x) for x in u], consts).data
+    except (ValueError, OverflowError, ZeroDivisionError):
+        assume(False)
+        raise  # unreachable
+    assert math.isclose(got, expected, rel_tol=1e-12, abs_tol=1e-300), (row.name, u, consts)
+
+
+def test_a_row_is_drawn_exactly_when_the_engine_has_its_method() -> None:
+    """OPERATIONS (and UNARY, BINARY, NARY) hold the available rows; a row needing a method
+    Value lacks is left out, one whose method exists is in."""
+    names = [row.name for row in public.CATALOGUE]
+    assert len(names) == len(set(names))
+    assert set(public.OPERATIONS) == {row.name for row in public.CATALOGUE if row.available}
+    assert set(ALL_OPS) == set(public.OPERATIONS)
+    for row in public.CATALOGUE:
+        assert row.available == (not row.needs or callable(getattr(Value, row.needs, None)))
+    # Every primitive of the engine's table (the operations Value offers) has a row.
+    for method in ("exp", "log", "tanh", "sigmoid", "relu"):
+        assert method in public.OPERATIONS
+    ghost = dataclasses.replace(public.CATALOGUE[1], needs="no_such_method")
+    assert not ghost.available
+
+
+# ---------------------------------------------------------------------------------------------
+# Networks as plain data.
+
+NAMES = ("a", "b", "c")
+
+
+@given(public.networks(NAMES, output_activations=("out", None), max_layers=3, max_neurons=4))
+def test_networks_are_consistent_plain_data(net: public.NetworkData) -> None:
+    """sizes, one name per layer from the given ones (the output one replaced or kept), and
+    weights[l-1][j] holding n_{l-1} weights and a bias, each in network_reals' bounds."""
+    assert 2 <= len(net.sizes) <= 4
+    assert net.layers == len(net.sizes) - 1 == len(net.activations) == len(net.weights)
+    assert all(a in NAMES for a in net.activations[:-1])
+    assert net.activations[-1] in (*NAMES, "out")
+    for l in range(1, len(net.sizes)):
+        assert len(net.weights[l - 1]) == net.sizes[l]
+        for row in net.weights[l - 1]:
+            assert len(row) == net.sizes[l - 1] + 1
+            assert all(-2.0 <= w <= 2.0 for w in row)
+
+
+LOSSES = {"one": ("one_hot", ("soft",)), "lab": ("label", ("sig",)), "sq": ("real", (None,))}
+
+
+@given(public.network_problems(NAMES, LOSSES, max_batch=3))
+def test_network_problems_suit_their_loss(problem: public.NetworkProblem) -> None:
+    net = problem.network
+    kind, outputs = LOSSES[problem.loss]
+    assert 1 <= len(problem.xs) == len(problem.ys) <= 3
+    assert all(len(x) == net.sizes[0] for x in problem.xs)
+    assert all(len(y) == net.sizes[-1] for y in problem.ys)
+    if outputs != (None,):
+        assert net.activations[-1] in outputs
+    for y in problem.ys:
+        if kind == "one_hot":
+            assert sorted(y) == [0.0] * (len(y) - 1) + [1.0]
+        elif kind == "label":
+            assert all(0.0 <= t <= 1.0 for t in y)
+        else:
+            assert all(-2.0 <= t <= 2.0 for t in y)
+
+
+def test_network_strategies_refuse_what_they_cannot_draw() -> None:
+    with pytest.raises(ValueError, match=r"unknown kind 'hot', choose one of"):
+        public.targets("hot", 3)
+    with pytest.raises(ValueError, match="at least one activation name"):
+        find(public.networks(()), lambda n: True)
+    with pytest.raises(ValueError, match="at least one loss"):
+        find(public.network_problems(NAMES, {}), lambda n: True)
+    with pytest.raises(ValueError, match="min_layers <= max_layers"):
+        find(public.layer_sizes(min_layers=3, max_layers=2), lambda n: True)
