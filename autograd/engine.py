@@ -98,7 +98,12 @@ def _to_float(data: object, what: str) -> float:
 class Value:
     """A scalar that remembers how it was computed, so that its gradients can be found."""
 
-    __slots__ = ("_ctx", "_data", "_rule", "_v", "grad", "label", "parents")
+    # _custom_op and _custom_backward are set only on nodes built the micrograd lecture's way
+    # (Value(data, children, op) with a hand-written _backward); reading them elsewhere raises.
+    __slots__ = (
+        "_ctx", "_custom_backward", "_custom_op", "_data", "_rule", "_v", "grad", "label",
+        "parents",
+    )  # fmt: skip
 
     grad: Any  # a float, except inside grad(create_graph=True), which never stores it
     label: str
@@ -108,15 +113,40 @@ class Value:
     _ctx: tuple[float, ...]
     _v: float  # the epoch this node was made in, or its .data last assigned; see _epoch
 
-    def __init__(self, data: SupportsFloat, label: str = "") -> None:
+    def __init__(
+        self,
+        data: SupportsFloat,
+        _children: Iterable[Value] | str = (),
+        _op: str = "",
+        label: str = "",
+    ) -> None:
+        """A leaf holding ``data``: ``Value(2.0, "a")`` or ``Value(2.0, label="a")``.
+
+        micrograd's and its lecture's form ``Value(data, (a, b), "op")`` is accepted too: a
+        node of your own operation, whose ``_backward`` you then set (see ``_backward``).
+        """
         d = _to_float(data, "Value")
         self._data = d
         self.grad = 0.0
-        self.label = label
         self.parents = _EMPTY
         self._rule = None
         self._ctx = _EMPTY
         self._v = _epoch
+        if isinstance(_children, str):
+            self.label = label or _children  # the second positional is chainrule's label
+            return
+        self.label = label
+        children = tuple(_children)
+        if children or _op:
+            for c in children:
+                if not isinstance(c, Value):
+                    raise TypeError(
+                        f"Value's children must be Values, got {type(c).__name__}: {c!r}"
+                    )
+            if _recording_now():
+                self.parents = children
+            self._custom_op = _op
+            self._custom_backward = _no_backward
 
     @property
     def data(self) -> float:
@@ -141,7 +171,44 @@ class Value:
     @property
     def op(self) -> str:
         """The symbol of the operation that produced this value; "" for a leaf."""
-        return self._rule.symbol if self._rule is not None else ""
+        if self._rule is not None:
+            return self._rule.symbol
+        return cast(str, getattr(self, "_custom_op", ""))
+
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """micrograd's step of the chain rule at this node, for stepping through by hand.
+
+        Calling it adds ``self.grad × ∂self/∂p`` into ``p.grad`` for each parent p, once, from
+        the rule table (the lecture's manual cells give its numbers). Assigning a function of
+        no arguments to it, as the lecture does for an operation of your own, makes
+        ``backward()`` call that function for this node: it must add ``out.grad × ∂out/∂p``
+        into each parent's ``.grad``, linearly in ``out.grad``. Such nodes are differentiated
+        once only (not by ``grad(create_graph=True)``), and their function sees the ``.grad``
+        slots of its node and parents set for the call, so keep them to one thread.
+        """
+        custom = getattr(self, "_custom_backward", None)
+        if custom is not None:
+            return cast("Callable[[], None]", custom)
+        return self._apply_rule_once
+
+    @_backward.setter
+    def _backward(self, fn: Callable[[], None]) -> None:
+        if not callable(fn):
+            raise TypeError(f"_backward must be a function of no arguments, got {fn!r}")
+        if self._rule is not None:  # a table node taken over by a hand-written rule
+            self._custom_op = self._rule.symbol
+            self._rule = None
+        elif not hasattr(self, "_custom_op"):
+            self._custom_op = ""
+        self._custom_backward = fn
+
+    def _apply_rule_once(self) -> None:
+        if not self.parents:
+            return
+        partials = _partials(self, False)
+        for p, d in zip(self.parents, partials):  # noqa: B905 (one per parent)
+            p.grad += self.grad * d
 
     @property
     def rule(self) -> Rule | None:
@@ -504,11 +571,11 @@ def _finite(x: float) -> bool:
     return x - x == 0.0
 
 
-def _operands(rule: Rule, parents: Sequence[Value], ctx: Sequence[float]) -> list[float]:
+def _operands(rule: Rule | None, parents: Sequence[Value], ctx: Sequence[float]) -> list[float]:
     """Every number an operation read: its parents' data, its constants, its row's constant."""
     numbers_ = [p._data for p in parents]
     numbers_.extend(ctx)
-    if rule.constant is not None:
+    if rule is not None and rule.constant is not None:
         numbers_.append(rule.constant)
     return numbers_
 
@@ -626,8 +693,10 @@ def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
                 partials = rule.partials(node._data, x._data, y._data)
             else:
                 partials = rule.partials(node._data, parents[0]._data)
-        except (ArithmeticError, ValueError):
-            partials = _partials(node, False)  # raises, naming the operation, or gives nans
+        except (ArithmeticError, ValueError, AttributeError):
+            # A derivative that failed (raises naming the operation, or gives nans), or a node
+            # with a hand-written _backward (no row: None.partials).
+            partials = _partials(node, False)
         for p, d in zip(parents, partials):  # noqa: B905 (the table gives one per parent)
             # One dict operation for a first contribution (a fresh float, so `is` tells
             # whether setdefault stored it), two for a later one.
@@ -643,10 +712,44 @@ def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
     return grads
 
 
+def _no_backward() -> None:
+    """micrograd's default _backward: a node of one's own passes nothing on until given one."""
+
+
+def _custom_partials(node: Value) -> tuple[float, ...]:
+    """The local partials of a node with a hand-written ``_backward``, read off by calling it.
+
+    The function adds ``out.grad × ∂out/∂p`` into each parent's ``.grad``: called with
+    ``out.grad = 1`` and the parents' at 0, what it adds is ∂out/∂p (a parent listed twice gets
+    its whole derivative on its first place). The slots are put back afterwards.
+    """
+    parents = node.parents
+    unique = list(dict.fromkeys(parents))
+    saved = [(p, p.grad) for p in (node, *unique)]
+    try:
+        node.grad = 1.0
+        for p in unique:
+            p.grad = 0.0
+        node._custom_backward()
+        got = {p: p.grad for p in unique}
+    finally:
+        for p, g in saved:
+            p.grad = g
+    first = {p: i for i, p in reversed(list(enumerate(parents)))}
+    return tuple(_number(got[p]) if first[p] == i else 0.0 for i, p in enumerate(parents))
+
+
 def _partials(node: Value, create_graph: bool) -> tuple[Any, ...]:
     """The local partials of node's operation, at the point its forward pass used."""
     parents = node.parents
-    rule = cast(Rule, node._rule)
+    if node._rule is None:
+        if create_graph:
+            raise TypeError(
+                f"grad(create_graph=True) cannot differentiate through '{node.op}', a node "
+                "with a hand-written _backward: it gives numbers, not a graph"
+            )
+        return _custom_partials(node)
+    rule = node._rule
     try:
         if create_graph:
             return rule.partials(node, *parents, *node._ctx)
@@ -735,7 +838,8 @@ def _check_step(
     With ``check="policy"`` only where finite numbers produced it: the upstream gradient, the
     operation's operands and the parent's gradient so far all finite.
     """
-    rule = cast(Rule, node._rule)
+    rule = node._rule
+    symbol = node.op
     gv = _number(g)
     finite_in = _finite(gv) and all(map(_finite, _operands(rule, node.parents, node._ctx)))
     if check == "policy" and not finite_in:
@@ -756,21 +860,21 @@ def _check_step(
             if finite_in and _finite(qv):
                 kind = AnomalyValueError if dv != dv else AnomalyOverflowError
             raise kind(
-                f"detect_anomaly: backward of '{rule.symbol}' gave gradient {total!r} for "
+                f"detect_anomaly: backward of '{symbol}' gave gradient {total!r} for "
                 f"input {i} (local partial {dv!r}); inputs: {where}"
             )
         if dv != dv:
             raise ValueError(
-                f"backward pass: the derivative of '{rule.symbol}' with respect to input {i} "
+                f"backward pass: the derivative of '{symbol}' with respect to input {i} "
                 f"is undefined at {where}"
             )
         if not _finite(dv):
             raise OverflowError(
-                f"backward pass: the derivative of '{rule.symbol}' with respect to input {i} "
+                f"backward pass: the derivative of '{symbol}' with respect to input {i} "
                 f"is infinite ({dv!r}) at {where}"
             )
         raise OverflowError(
-            f"backward pass: the gradient of {_name(p, i)} overflows at '{rule.symbol}' "
+            f"backward pass: the gradient of {_name(p, i)} overflows at '{symbol}' "
             f"({where}, local partial {dv!r}): beyond the largest float"
         )
 
