@@ -53,9 +53,11 @@ _recording_now = _recording.get  # read on every operation: a bound C method is 
 
 # Every assignment to .data takes the next epoch; each node remembers the epoch it was made in.
 # An operand whose epoch is later than its consumer's was changed after the consumer used it.
-# The result of an operation whose own .data is assigned gets _MUTATED, later than every epoch.
+# The result of an operation whose own .data is assigned gets _MUTATED, earlier than every
+# epoch. A graph whose interior nodes were all made since the last assignment anywhere (the
+# normal loop: step, then a new forward pass) needs no look at its edges: see _check_versions.
 _epoch = 0
-_MUTATED = math.inf
+_MUTATED = -1
 
 # backward() adds its gradients into .grad under this lock, so that threads back-propagating
 # into shared leaves (a model's parameters) lose no contribution. Reentrant, so that a thread
@@ -111,7 +113,7 @@ class Value:
     _data: float
     _rule: Rule | None
     _ctx: tuple[float, ...]
-    _v: float  # the epoch this node was made in, or its .data last assigned; see _epoch
+    _v: int  # the epoch this node was made in, or its .data last assigned; see _epoch
 
     def __init__(
         self,
@@ -614,17 +616,16 @@ def _order(root: Value) -> list[Value]:
     argument order. Raises RuntimeError if a node's ``.data`` changed after an operation of
     the graph used it.
     """
-    if root._v == _MUTATED:
-        raise RuntimeError(_mutated_message(root, None))
+    epoch = _epoch
+    oldest = epoch
     counts: dict[Value, int] = {}
     get = counts.get
     stack = [root] if root.parents else []
     while stack:
         node = stack.pop()
-        t = node._v
+        if node._v < oldest:
+            oldest = node._v
         for p in node.parents:
-            if p._v > t:
-                raise RuntimeError(_mutated_message(p, node))
             if p.parents:
                 c = get(p)
                 if c is None:
@@ -632,6 +633,8 @@ def _order(root: Value) -> list[Value]:
                     stack.append(p)
                 else:
                     counts[p] = c + 1
+    if oldest < epoch:
+        _check_versions(root)
     order = []
     ready = [root] if root.parents else []
     push = ready.append
@@ -647,6 +650,29 @@ def _order(root: Value) -> list[Value]:
     return order
 
 
+def _check_versions(root: Value) -> None:
+    """RuntimeError if a ``.data`` of root's graph was assigned after an operation used it.
+
+    Run only when some interior node is older than the last assignment anywhere: a leaf
+    whose epoch is later than its consumer's was changed after the consumer read it, and an
+    interior node at _MUTATED had its own result changed.
+    """
+    seen = {root}
+    stack = [root] if root.parents else []
+    while stack:
+        node = stack.pop()
+        t = node._v
+        if t == _MUTATED:
+            raise RuntimeError(_mutated_message(node, None))
+        for p in node.parents:
+            if p.parents:
+                if p not in seen:
+                    seen.add(p)
+                    stack.append(p)
+            elif p._v > t:
+                raise RuntimeError(_mutated_message(p, node))
+
+
 def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
     """∂root/∂v · seed for every node v of root's graph, in float mode, without any check.
 
@@ -655,17 +681,16 @@ def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
     ``_order``'s order (the tests compare the two), since that order fixes how each node's
     contributions are added up, to the last bit.
     """
-    if root._v == _MUTATED:
-        raise RuntimeError(_mutated_message(root, None))
+    epoch = _epoch
+    oldest = epoch
     counts: dict[Value, int] = {}
     get = counts.get
     stack = [root] if root.parents else []
     while stack:
         node = stack.pop()
-        t = node._v
+        if node._v < oldest:
+            oldest = node._v
         for p in node.parents:
-            if p._v > t:
-                raise RuntimeError(_mutated_message(p, node))
             if p.parents:
                 c = get(p)
                 if c is None:
@@ -673,6 +698,8 @@ def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
                     stack.append(p)
                 else:
                     counts[p] = c + 1
+    if oldest < epoch:
+        _check_versions(root)
     grads: dict[Value, float] = {root: seed}
     store = grads.setdefault
     ready = [root] if root.parents else []
