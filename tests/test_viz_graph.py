@@ -30,9 +30,9 @@ from viz.graph import (
 # Node and edge defaults every drawing starts with (Graphviz sorts no attributes: the graphviz
 # package writes keyword attributes in alphabetical order).
 HEADER = """digraph {
-\tgraph [fontname=Helvetica rankdir=LR]
-\tnode [fontname=Helvetica fontsize=12 height=0 margin=0 shape=none width=0]
-\tedge [fontname=Helvetica fontsize=10]
+\tgraph [fontname=Verdana rankdir=LR]
+\tnode [fontname=Verdana fontsize=12 height=0 margin=0 shape=none width=0]
+\tedge [fontname=Verdana fontsize=10]
 """
 TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5">'
 OP = "height=0.3 margin=0.04 shape=ellipse width=0.4"

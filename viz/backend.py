@@ -15,6 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+#: The fonts an SVG names for its text; kept here (not in viz.graph, which imports this module).
+FONT_FAMILY = "Verdana,DejaVu Sans,Helvetica,Arial,sans-serif"
+
 #: Output formats ``render`` accepts: those both renderers write (graphviz-pure has no PDF),
 #: and the DOT source itself.
 FORMATS = ("svg", "png", "dot")
@@ -93,7 +96,10 @@ def run_renderer(source: str, format: str) -> bytes:
         err = done.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"{exe} -T{format} failed with exit status {done.returncode}: {err}")
     if format == "svg":
-        return place_scripts(done.stdout.decode("utf-8")).encode("utf-8")
+        svg = place_scripts(done.stdout.decode("utf-8"))
+        # The layout measured text in Verdana; a viewer without it falls back to a sans font no
+        # wider (DejaVu Sans, Helvetica, Arial), never to its default serif.
+        return svg.replace('font-family="Verdana"', f'font-family="{FONT_FAMILY}"').encode()
     return done.stdout
 
 

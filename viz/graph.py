@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from autograd import Value
@@ -44,7 +44,10 @@ LABEL_PATTERN = re.compile(r"^(w|b|z|a)_\{(\d+)(?:,(\d+))?\}\^\((\d+)\)$")
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
-FONT = "Helvetica"
+#: The font the layout measures text with: Verdana, the widest of the common sans fonts (DejaVu
+#: Sans, rsvg-convert's and most Linux browsers' fallback, is a little narrower; Helvetica and
+#: Arial much narrower), so that every cell is wide enough whichever of them a viewer draws with.
+FONT = "Verdana"
 FONT_SIZE = 12
 #: Subscripts and superscripts are set smaller, as in print.
 SCRIPT_SIZE = 9
@@ -264,10 +267,30 @@ def draw(
     Drawing is linear in the graph's size; laying out tens of thousands of nodes takes the
     renderer minutes, so for a whole network prefer ``draw_network``.
     """
+    return _draw(root, rankdir, digits=digits, shade=shade, cluster=cluster)
+
+
+def _draw(
+    root: Value,
+    rankdir: str = "LR",
+    *,
+    digits: int = 4,
+    shade: bool = False,
+    cluster: bool = False,
+    grad_text: Callable[[Value], str] | None = None,
+    ids: bool = False,
+) -> Digraph:
+    """``draw``, plus what ``viz.explore`` needs to bring the picture to life.
+
+    ``grad_text(v)`` replaces the number in v's grad cell (the explorer lays each cell out for
+    the widest number it will show there). ``ids`` gives the SVG elements ids a script can find:
+    value ``v<i>`` keeps its DOT name as id, and the edge from its parent at position j into
+    ``op<i>`` gets the id ``e<i>_<j>``.
+    """
     check_rankdir(rankdir)
     check_digits(digits)
     values = evaluation_order(root)
-    ids = {v: i for i, v in enumerate(values)}
+    index = {v: i for i, v in enumerate(values)}
     fills: list[float] = []
     if shade:
         fills, _ = relative_sizes(float(v.grad) for v in values)
@@ -293,14 +316,18 @@ def draw(
                 )
             symbol = op_symbol_html(v.op, bool(v.constants))
             nodes.append(_Node(f"op{i}", symbol, _OP_ATTRS, group))
-            for p, text in zip(v.parents, _edge_labels(v), strict=True):
-                edges.append((f"v{ids[p]}", f"op{i}", {} if text is None else {"label": text}))
+            for j, (p, text) in enumerate(zip(v.parents, _edge_labels(v), strict=True)):
+                attrs = {} if text is None else {"label": text}
+                if ids:
+                    attrs["id"] = f"e{i}_{j}"
+                edges.append((f"v{index[p]}", f"op{i}", attrs))
             if v.constants:
                 edges.append((f"x{tables[v.constants]}", f"op{i}", {"style": "dashed"}))
             edges.append((f"op{i}", f"v{i}", {}))
         fill = shade_colour(fills[i]) if shade and fills[i] > 0.0 else None
-        html = _value_html(label, v.data, float(v.grad), digits, fill)
-        nodes.append(_Node(f"v{i}", html, {}, group))
+        grad = format_number(float(v.grad), digits) if grad_text is None else grad_text(v)
+        html = _value_html(label, format_number(v.data, digits), grad, fill)
+        nodes.append(_Node(f"v{i}", html, {"id": f"v{i}"} if ids else {}, group))
 
     if cluster:
         # A table read only by the z's of layer 1 is the network's input x: it goes in layer 0.
@@ -333,13 +360,12 @@ def draw(
     return g
 
 
-def _value_html(label: str, data: float, grad: float, digits: int, fill: str | None) -> str:
+def _value_html(label: str, data: str, grad: str, fill: str | None) -> str:
     bg = f' BGCOLOR="{fill}"' if fill else ""
     head = f"<TD>{label_html(label)}</TD>" if label else ""
     return (
         f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5"{bg}><TR>{head}'
-        f"<TD>data {format_number(data, digits)}</TD>"
-        f"<TD>grad {format_number(grad, digits)}</TD></TR></TABLE>"
+        f"<TD>data {escape_html(data)}</TD><TD>grad {escape_html(grad)}</TD></TR></TABLE>"
     )
 
 
