@@ -99,9 +99,12 @@ def _replay(order: Sequence[Value]) -> tuple[list[_Step], list[float]]:
                 c = upstream * float(d)
                 after = c if before is None else before + c
                 grads[k] = after
-                passes.append((k, j, float(d), c, 0.0 if before is None else before, after))
+                # Shown as the engine would store it: .grad (0.0 before the pass) += the sum,
+                # which turns a sum of -0.0 into 0.0.
+                shown_before = 0.0 if before is None else 0.0 + before
+                passes.append((k, j, float(d), c, shown_before, 0.0 + after))
         steps.append(_Step(i, upstream, passes))
-    return steps, [0.0 if g is None else g for g in grads]
+    return steps, [0.0 if g is None else 0.0 + g for g in grads]
 
 
 def _arg_names(node: Value) -> list[tuple[str, str]]:
@@ -326,7 +329,8 @@ def _page(svg: str, network: str, data: dict[str, Any], title: str) -> str:
 <button type="button" id="prev" title="previous step (←)">← prev</button>
 <button type="button" id="play" title="play / pause">play</button>
 <button type="button" id="next" title="next step (→)">next →</button>
-<span id="status" aria-live="polite"></span></div>
+<button type="button" id="fit" aria-pressed="false" title="fit the graph to the window">fit
+</button><span id="status" aria-live="polite"></span></div>
 <div class="main"><div class="canvas">{svg}</div>
 <aside id="details" aria-live="polite"><p>Click a value (or Tab to it) to see where its
 numbers come from.</p></aside></div></section>
@@ -356,6 +360,7 @@ h1 { font-size: 1.1em; margin: 0; }
 #details h3 { font-size: 0.95em; margin: 0.8em 0 0.2em; }
 #details ul { padding-left: 1.2em; margin: 0.2em 0; }
 #details .num { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; }
+svg.fit { width: 100%; height: auto; max-height: 84vh; }
 g.value { cursor: pointer; }
 g.value:focus { outline: none; }
 g.value:focus polygon, g.value.selected polygon { stroke: #1f6feb; stroke-width: 2.5; }
@@ -367,7 +372,8 @@ g.edge.active path { stroke: #d1480f; stroke-width: 2.5; }
 g.edge.active polygon { fill: #d1480f; stroke: #d1480f; }
 text.contribution { font-size: 10px; fill: #8a2b06; paint-order: stroke; stroke: white;
   stroke-width: 3px; }
-text.contribution.past { fill: #999; font-size: 9px; }
+text.contribution { fill: #999; font-size: 9px; }
+text.contribution.now { fill: #8a2b06; font-size: 10px; }
 g.neuron.has-delta ellipse { stroke: #d1480f; stroke-width: 2; }
 text.delta { font-size: 10px; fill: #8a2b06; paint-order: stroke; stroke: white;
   stroke-width: 3px; }
@@ -456,21 +462,28 @@ _JS = r"""
       if (t) t.style.display = "none";
     }
   }
-  function mark() {
-    root.querySelectorAll(".current, .received, .active").forEach((e) =>
-      e.classList.remove("current", "received", "active"));
-    root.querySelectorAll("text.contribution").forEach((t) => t.classList.add("past"));
-    for (let i = 0; i < N; i++) if (els[i]) els[i].classList.toggle("done", i < step);
+  let marked = [];  // what the last mark() highlighted, to undo without searching the page
+  let doneUpTo = 0;
+  function mark(scroll) {
+    marked.forEach(([e, cls]) => e.classList.remove(cls));
+    marked = [];
+    const add = (e, cls) => { if (e) { e.classList.add(cls); marked.push([e, cls]); } };
+    for (let i = Math.min(doneUpTo, step); i < Math.max(doneUpTo, step); i++) {
+      if (els[i]) els[i].classList.toggle("done", i < step);
+    }
+    doneUpTo = step;
     if (step > 0) {
       const st = D.steps[step - 1];
-      if (els[st.node]) els[st.node].classList.add("current");
+      add(els[st.node], "current");
       st.passes.forEach((p) => {
-        if (els[p[0]]) els[p[0]].classList.add("received");
-        const e = byId(p[1]);
-        if (e) e.classList.add("active");
+        add(els[p[0]], "received");
+        add(byId(p[1]), "active");
         const t = edgeLabel(p[1], false);
-        if (t) t.classList.remove("past");
+        if (t) add(t, "now");
       });
+      if (scroll && els[st.node]) {
+        els[st.node].scrollIntoView({ block: "nearest", inline: "nearest" });
+      }
     }
     $("status").textContent = statusText();
     $("prev").disabled = step === 0;
@@ -493,12 +506,12 @@ _JS = r"""
       return name(p[0]) + " += " + passText(step - 1, p) + sum;
     }).join("; ");
   }
-  function go(k) {
+  function go(k, scroll) {
     k = Math.max(0, Math.min(N, Math.trunc(Number(k)) || 0));
     while (step < k) { step += 1; apply(step); }
     while (step > k) { undo(step); step -= 1; }
     window.chainrule.step = step;
-    mark();
+    mark(scroll === true);
     return step;
   }
   function el(tag, text, cls) {
@@ -604,9 +617,15 @@ _JS = r"""
     g.addEventListener("click", () => { g.focus(); details(i); });
     g.addEventListener("focus", () => details(i));
   });
-  $("next").addEventListener("click", () => go(step + 1));
-  $("prev").addEventListener("click", () => go(step - 1));
+  $("next").addEventListener("click", () => go(step + 1, true));
+  $("prev").addEventListener("click", () => go(step - 1, true));
   $("reset").addEventListener("click", () => { stop(); go(0); });
+  $("fit").addEventListener("click", () => {
+    const svg = $("graph").querySelector("svg");
+    const on = $("fit").getAttribute("aria-pressed") !== "true";
+    $("fit").setAttribute("aria-pressed", String(on));
+    svg.classList.toggle("fit", on);
+  });
   function stop() {
     if (timer !== null) { clearInterval(timer); timer = null; }
     $("play").textContent = "play";
@@ -615,14 +634,14 @@ _JS = r"""
     if (timer !== null) { stop(); return; }
     if (step === N) go(0);
     $("play").textContent = "pause";
-    timer = setInterval(() => { if (step >= N) stop(); else go(step + 1); }, 600);
+    timer = setInterval(() => { if (step >= N) stop(); else go(step + 1, true); }, 600);
   });
   document.addEventListener("keydown", (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
-    if (e.key === "ArrowRight") { go(step + 1); e.preventDefault(); }
-    if (e.key === "ArrowLeft") { go(step - 1); e.preventDefault(); }
+    if (e.key === "ArrowRight") { go(step + 1, true); e.preventDefault(); }
+    if (e.key === "ArrowLeft") { go(step - 1, true); e.preventDefault(); }
   });
-  window.chainrule = { steps: N, step: 0, go: go, details: details };
+  window.chainrule = { steps: N, step: 0, go: (k) => go(k, false), details: details };
   for (let i = 0; i < N; i++) setGrad(i, i === 0 ? num(1) : num(0));
   mark();
 
@@ -650,8 +669,8 @@ _JS = r"""
           t.setAttribute("text-anchor", "middle");
           if (shape) {
             t.setAttribute("x", shape.getAttribute("cx"));
-            t.setAttribute("y", String(Number(shape.getAttribute("cy")) -
-              Number(shape.getAttribute("ry")) - 3));
+            t.setAttribute("y", String(Number(shape.getAttribute("cy")) +
+              Number(shape.getAttribute("ry")) + 11));
           }
           t.textContent = "δ" + " = " + d;
           t.setAttribute("data-delta", lay.layer + "," + j);
