@@ -153,11 +153,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="chainrule: a scalar autograd engine for learning and testing backpropagation.",
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{train,explain,graph}", parser_class=_Parser
+        dest="command", required=True, metavar="{train,explain,graph,explore}", parser_class=_Parser
     )
     _add_train(commands)
     _add_explain(commands)
     _add_graph(commands)
+    _add_explore(commands)
     return parser
 
 
@@ -300,6 +301,20 @@ def _add_graph(commands: argparse._SubParsersAction[_Parser]) -> None:
     )
     viz.cli.add_arguments(p)
     p.set_defaults(run=run_graph)
+
+
+def _add_explore(commands: argparse._SubParsersAction[_Parser]) -> None:
+    try:
+        from viz import explore_command as command
+    except ImportError as e:  # the viz extra is not installed: say so, whatever the options
+        missing = str(e)
+        p = commands.add_parser("explore", prefix_chars="+", add_help=False)
+        p.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+        p.set_defaults(run=lambda _args: _missing_viz(missing))
+        return
+    p = commands.add_parser(command.NAME, help=command.HELP, description=command.DESCRIPTION)
+    command.add_arguments(p)
+    p.set_defaults(run=command.run)
 
 
 def _missing_viz(reason: str) -> int:

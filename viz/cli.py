@@ -13,11 +13,13 @@ work and returns the exit status (0; 2 for bad input; 1 if the file cannot be ma
 from __future__ import annotations
 
 import argparse
+import math
 import random
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from viz.backend import FORMATS, RendererNotFound, RenderError
 from viz.graph import RANKDIRS, draw
@@ -32,8 +34,11 @@ class UsageError(ValueError):
     """A command-line value that cannot be used; the message names it."""
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the drawing options on ``parser`` (shared by ``python -m viz`` and ``chainrule``)."""
+def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options that choose the example network and its one training step.
+
+    Shared by ``chainrule graph`` and ``chainrule explore``; ``build_example(args)`` reads them.
+    """
     parser.add_argument(
         "--arch",
         default="2,1",
@@ -41,6 +46,52 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="layer sizes from the input to the output, comma-separated, e.g. 2,3,1 "
         "(default: 2,1, a single neuron with two inputs)",
     )
+    parser.add_argument(
+        "--model",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="a model saved by chainrule train instead of --arch; its input and target are an "
+        "example of its dataset (digits for 64 inputs and 10 outputs, moons for 2 and 2) "
+        "unless --input and --target say otherwise",
+    )
+    parser.add_argument(
+        "--activation",
+        default="sigmoid",
+        metavar="NAME",
+        help="σ of the hidden layers with --arch: sigmoid, tanh, relu or linear (default: sigmoid)",
+    )
+    parser.add_argument(
+        "--output-activation",
+        default=None,
+        metavar="NAME",
+        help="σ of the output layer with --arch: an activation or softmax (default: softmax "
+        "for cross_entropy, sigmoid for binary_cross_entropy, otherwise --activation)",
+    )
+    parser.add_argument(
+        "--loss",
+        default=None,
+        metavar="NAME",
+        help="the cost C: squared_error, mean_squared_error, binary_cross_entropy or "
+        "cross_entropy (default: squared_error; cross_entropy for a --model with softmax)",
+    )
+    parser.add_argument(
+        "--input",
+        default=None,
+        metavar="X0,X1,...",
+        help="the input x (default: drawn from --seed, or an example of --model's dataset)",
+    )
+    parser.add_argument(
+        "--target",
+        default=None,
+        metavar="Y0,Y1,...",
+        help="the target y (default: drawn from --seed, or the example's one-hot class)",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the drawing options on ``parser`` (shared by ``python -m viz`` and ``chainrule``)."""
+    add_network_arguments(parser)
     parser.add_argument(
         "--out",
         type=Path,
@@ -108,6 +159,124 @@ def parse_arch(text: str) -> list[int]:
     return sizes
 
 
+def parse_numbers(option: str, text: str) -> list[float]:
+    """``"0.5,-1"`` as [0.5, -1.0]; UsageError naming ``option`` unless all are finite numbers."""
+    try:
+        values = [float(p) for p in str(text).split(",")]
+    except ValueError:
+        values = []
+    if not values or not all(math.isfinite(v) for v in values):
+        raise UsageError(
+            f"{option} {text!r} is not a list of finite numbers separated by commas (e.g. 0.5,-1)"
+        )
+    return values
+
+
+def _choice(option: str, value: str, choices: Sequence[str]) -> str:
+    if value not in choices:
+        raise UsageError(f"{option} {value!r}: choose one of {', '.join(choices)}")
+    return value
+
+
+@dataclass
+class Example:
+    """The network of the options, one input and target, and the cost after ``backward()``."""
+
+    model: Any  # nn.MLP (not imported at the top: `viz` itself must not need nn)
+    x: list[float]
+    y: list[float]
+    loss: str
+    cost: Any  # autograd.Value, labelled C
+
+
+def build_example(args: argparse.Namespace) -> Example:
+    """The network ``add_network_arguments``'s options describe, after one backward pass."""
+    # nn is imported here, not at the top: `viz` itself must not need it.
+    from nn import LOSSES, MLP
+    from nn.module import ACTIVATIONS, OUTPUT_ACTIVATIONS
+
+    rng = random.Random(args.seed)
+    loss = args.loss
+    if loss is not None:
+        _choice("--loss", loss, list(LOSSES))
+    x = parse_numbers("--input", args.input) if args.input is not None else None
+    y = parse_numbers("--target", args.target) if args.target is not None else None
+    if args.model is not None:
+        model = _load(Path(args.model))
+        if loss is None:
+            loss = "cross_entropy" if model.activations[-1] == "softmax" else "squared_error"
+        if x is None or y is None:
+            ex, ey = _dataset_example(model.sizes, rng, args.model)
+            x = ex if x is None else x
+            y = ey if y is None else y
+    else:
+        sizes = parse_arch(args.arch)
+        activation = _choice("--activation", args.activation, ACTIVATIONS)
+        loss = loss or "squared_error"
+        output = args.output_activation
+        if output is None:
+            defaults = {"cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
+            output = defaults.get(loss, activation)
+        _choice("--output-activation", output, OUTPUT_ACTIVATIONS)
+        model = MLP(sizes[0], sizes[1:], activation, output_activation=output, seed=args.seed)
+        # Two decimals, so that the drawn inputs and targets are easy to read and to recompute.
+        if x is None:
+            x = [round(rng.uniform(-1.0, 1.0), 2) for _ in range(sizes[0])]
+        if y is None:
+            if loss in ("squared_error", "mean_squared_error"):
+                y = [round(rng.uniform(0.0, 1.0), 2) for _ in range(sizes[-1])]
+            else:  # the cross entropies need a class: one-hot (a 0 or 1 for one output)
+                y = [0.0] * sizes[-1]
+                y[rng.randrange(sizes[-1])] = 1.0
+    if len(x) != model.sizes[0]:
+        raise UsageError(
+            f"--input has {len(x)} numbers but the network has {model.sizes[0]} inputs"
+        )
+    if len(y) != model.sizes[-1]:
+        raise UsageError(
+            f"--target has {len(y)} numbers but the network has {model.sizes[-1]} outputs"
+        )
+    try:
+        cost = LOSSES[loss](model.forward(x), y)
+    except (ArithmeticError, ValueError) as e:
+        raise UsageError(f"--loss {loss}: {e}") from None
+    cost.label = "C"
+    cost.backward()
+    return Example(model, x, y, loss, cost)
+
+
+def _load(path: Path) -> Any:
+    from nn import MLP
+
+    try:
+        return MLP.load(path)
+    except FileNotFoundError:
+        raise UsageError(
+            f"--model {str(path)!r}: no such file (chainrule train writes one)"
+        ) from None
+    except (OSError, ValueError) as e:
+        raise UsageError(f"--model {str(path)!r}: cannot load it: {e}") from None
+
+
+def _dataset_example(
+    sizes: Sequence[int], rng: random.Random, path: Path
+) -> tuple[list[float], list[float]]:
+    """One example (x, one-hot y) of the dataset a model of these sizes was trained on."""
+    from nn.datasets import load_digits, make_moons, one_hot
+
+    if sizes[0] == 64 and sizes[-1] == 10:
+        data = load_digits()
+    elif sizes[0] == 2 and sizes[-1] == 2:
+        data = make_moons(200, 0.1, 0)
+    else:
+        raise UsageError(
+            f"--model {str(path)!r} has {sizes[0]} inputs and {sizes[-1]} outputs, like no "
+            "built-in dataset (digits: 64 and 10, moons: 2 and 2): give --input and --target"
+        )
+    i = rng.randrange(len(data.inputs))
+    return list(data.inputs[i]), one_hot(data.labels[i], data.n_classes)
+
+
 def output_format(path: Path) -> str:
     """The format named by ``path``'s suffix; UsageError if it is not one ``render`` writes."""
     fmt = path.suffix.lstrip(".").lower()
@@ -146,23 +315,12 @@ def run(args: argparse.Namespace, prog: str = "viz") -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    # nn is imported here, not at the top: `viz` itself must not need it.
-    from nn import MLP, squared_error
-
-    sizes = parse_arch(args.arch)
     if not 1 <= args.digits <= 17:
         raise UsageError(f"--digits {args.digits} is out of range: give 1 to 17")
     out = output_path(args)
     fmt = output_format(out)
-
-    rng = random.Random(args.seed)
-    model = MLP(sizes[0], sizes[1:], seed=args.seed)
-    # Two decimals, so that the drawn inputs and targets are easy to read and to recompute.
-    x = [round(rng.uniform(-1.0, 1.0), 2) for _ in range(sizes[0])]
-    y = [round(rng.uniform(0.0, 1.0), 2) for _ in range(sizes[-1])]
-    cost = squared_error(model.forward(x), y)
-    cost.label = "C"
-    cost.backward()
+    example = build_example(args)
+    model, cost = example.model, example.cost
 
     if args.collapse:
         graph = draw_network(model, args.rankdir, digits=args.digits)
