@@ -77,6 +77,15 @@ def start_browser(profile: Path) -> Any:
     return chrome
 
 
+def load_clean(chrome: Any, page_path: Path) -> None:
+    """Open the page and check it loaded cleanly: no console problem, nothing but itself fetched."""
+    open_page(chrome, page_path)
+    assert console_problems(chrome) == []
+    urls = requested_urls(chrome)
+    assert all(u.startswith(("file://", "data:")) for u in urls), urls
+    assert page_path.resolve().as_uri() in urls
+
+
 def open_page(chrome: Any, path: Path) -> None:
     """Load ``path`` from file://, after dropping the logs of earlier pages."""
     chrome.get_log("browser")

@@ -164,3 +164,37 @@ def test_the_parts_are_reusable_by_another_parser(
     args = parser.parse_args(["--arch", "3,2", "--collapse", "--out", str(tmp_path / "n.svg")])
     assert cli.run(args) == 0
     assert len(svg_nodes((tmp_path / "n.svg").read_bytes())) == 5
+
+
+def test_network_options_choose_activations_loss_input_and_target(tmp_path: Path) -> None:
+    # Drawn to DOT (no renderer needed): the operations and numbers are in the source.
+    out = tmp_path / "g.dot"
+    argv = ["--arch", "2,2,2", "--activation", "tanh", "--loss", "cross_entropy"]
+    argv += ["--input", "0.5,-0.25", "--target", "0,1", "--out", str(out)]
+    assert cli.main(argv) == 0
+    source = out.read_text()
+    # tanh in the hidden layer (op symbol "tanh"), the output through softmax (exp), and the
+    # constant inputs x as given.
+    assert source.count("<tanh>") == 2
+    assert "<exp>" in source
+    assert "<TD>0.5</TD>" in source
+    assert "<TD>-0.25</TD>" in source
+    # The cost is the cross entropy of the same network built here: -ln a_1 (target 0,1).
+    from nn import MLP, cross_entropy
+
+    model = MLP(2, [2, 2], "tanh", output_activation="softmax", seed=0)
+    cost = cross_entropy(model.forward([0.5, -0.25]), [0.0, 1.0])
+    assert f"<TD>C</TD><TD>data {viz.graph.format_number(cost.data, 4)}</TD>" in source
+
+
+def test_a_saved_model_is_drawn_on_an_example_of_its_dataset(tmp_path: Path) -> None:
+    from nn import MLP
+
+    MLP(2, [3, 2], output_activation="softmax", seed=5).save(tmp_path / "m.json")
+    out = tmp_path / "g.dot"
+    assert cli.main(["--model", str(tmp_path / "m.json"), "--out", str(out)]) == 0
+    source = out.read_text()
+    # The model's own weights are drawn (not a fresh --arch network's).
+    w = MLP.load(tmp_path / "m.json").w(1, 0, 0).data
+    assert f"data {viz.graph.format_number(w, 4)}</TD>" in source
+    assert "<exp>" in source  # softmax output, so cross entropy by default

@@ -30,9 +30,8 @@ from tests.test_viz_browser_support import (
     console_problems,
     current_step,
     go,
-    open_page,
+    load_clean,
     output_dir,
-    requested_urls,
     shown_data,
     shown_grads,
     start_browser,
@@ -179,15 +178,6 @@ def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     driver.quit()
 
 
-def load(chrome: Any, page_path: Path) -> None:
-    """Open the page and check it loaded cleanly: no console problem, nothing but itself fetched."""
-    open_page(chrome, page_path)
-    assert console_problems(chrome) == []
-    urls = requested_urls(chrome)
-    assert all(u.startswith(("file://", "data:")) for u in urls), urls
-    assert page_path.resolve().as_uri() in urls
-
-
 def check_every_step(chrome: Any, root: Value, scale_min: float = 1.0) -> None:
     order = topological_order(root)
     n = len(order)
@@ -212,7 +202,7 @@ def test_stepping_shows_every_grad_as_the_oracles_say(chrome: Any, tmp_path: Pat
     root = fan_out()
     path = tmp_path / "fan-out.html"
     viz.explore(root, path, digits=17)
-    load(chrome, path)
+    load_clean(chrome, path)
     check_every_step(chrome, root)
     assert console_problems(chrome) == []
 
@@ -227,7 +217,7 @@ def test_random_expressions_step_as_the_oracles_say(
     root.backward()
     path = tmp_path_factory.mktemp("expr") / "expr.html"
     viz.explore(root, path, digits=17)
-    load(chrome, path)
+    load_clean(chrome, path)
     check_every_step(chrome, root)
 
 
@@ -238,7 +228,7 @@ def test_buttons_and_keys_step_and_stepping_back_restores(chrome: Any, tmp_path:
     root = fan_out()
     path = tmp_path / "keys.html"
     viz.explore(root, path)
-    load(chrome, path)
+    load_clean(chrome, path)
     n = len(topological_order(root))
     body = chrome.find_element(By.TAG_NAME, "body")
     before = shown_grads(chrome)
@@ -283,7 +273,7 @@ def test_clicking_a_value_explains_its_numbers(chrome: Any, tmp_path: Path) -> N
     product = next(v for v in order if v.op == "*" and v.parents[0].label == "a")
     path = tmp_path / "details.html"
     viz.explore(root, path)
-    load(chrome, path)
+    load_clean(chrome, path)
     go(chrome, len(order))
     chrome.find_element(By.CSS_SELECTOR, f'g[data-node="{order.index(a)}"]').click()
     text = chrome.find_element(By.ID, "details").text
@@ -314,7 +304,7 @@ def test_the_mlp_training_step_page_loads_and_steps(chrome: Any, tmp_path: Path)
     viz.explore(cost, path)
     made = time.monotonic() - started
     started = time.monotonic()
-    load(chrome, path)
+    load_clean(chrome, path)
     loaded = time.monotonic() - started
     nav = chrome.execute_script(
         "const t = performance.getEntriesByType('navigation')[0];"
@@ -358,7 +348,7 @@ def test_the_network_view_steps_layer_by_layer_with_deltas(chrome: Any, tmp_path
     z = {v.label: float(v.grad) for v in order if v.label.startswith("z_")}
     path = tmp_path / "network.html"
     viz.explore(cost, path, model=model)
-    load(chrome, path)
+    load_clean(chrome, path)
     chrome.find_element(By.ID, "view-network").click()
     assert chrome.find_element(By.ID, "network").is_displayed()
     assert not chrome.find_element(By.ID, "graph").is_displayed()
@@ -404,7 +394,7 @@ def test_a_notebook_shows_the_page(chrome: Any, tmp_path: Path) -> None:
     # The notebook's output, opened as a page, is a working explorer.
     path = tmp_path / "from-notebook.html"
     path.write_text(html, encoding="utf-8")
-    load(chrome, path)
+    load_clean(chrome, path)
     assert chrome.execute_script("return window.chainrule.steps;") == 4
     go(chrome, 4)
     # c = a·b + a at a = 2, b = -3: ∂c/∂a = b + 1 = -2, ∂c/∂b = a = 2.
