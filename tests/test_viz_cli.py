@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,16 @@ def test_a_saved_model_is_drawn_on_an_example_of_its_dataset(tmp_path: Path) -> 
     w = MLP.load(tmp_path / "m.json").w(1, 0, 0).data
     assert f"data {viz.graph.format_number(w, 4)}</TD>" in source
     assert "<exp>" in source  # softmax output, so cross entropy by default
+
+
+def test_a_graph_too_big_to_lay_out_is_refused_at_once(tmp_path: Path) -> None:
+    # --arch 150,150: 22,650 weights, 23,401 values; Graphviz would take many minutes.
+    started = time.monotonic()
+    done = run_module("--arch", "150,150", "--out", "g.svg", cwd=tmp_path)
+    assert time.monotonic() - started < 30.0
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "the full graph of this network has 23,401 values" in done.stderr
+    assert f"more than the {cli.MAX_GRAPH_VALUES:,}" in done.stderr
+    assert "--collapse" in done.stderr
+    assert not (tmp_path / "g.svg").exists()

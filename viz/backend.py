@@ -79,16 +79,46 @@ def check_format(format: str) -> str:
     return format
 
 
+#: Seconds a renderer may take before it is stopped: far more than any graph ``draw`` is meant
+#: for needs, so that a ``dot`` that never answers ends with an error instead of a hang.
+#: ``CHAINRULE_RENDER_TIMEOUT`` (seconds) overrides it.
+RENDER_TIMEOUT = 120.0
+
+
+def render_timeout() -> float:
+    """``RENDER_TIMEOUT``, or ``$CHAINRULE_RENDER_TIMEOUT`` if that is a positive number."""
+    text = os.environ.get("CHAINRULE_RENDER_TIMEOUT", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return RENDER_TIMEOUT
+    return value if value > 0 else RENDER_TIMEOUT
+
+
 def run_renderer(source: str, format: str) -> bytes:
-    """Lay out DOT ``source`` and return the output in ``format`` (svg or png)."""
+    """Lay out DOT ``source`` and return the output in ``format`` (svg or png).
+
+    Stops the renderer after ``render_timeout()`` seconds with a ``RenderError``.
+    """
     check_format(format)
     exe = find_renderer()
     if exe is None:
         raise RendererNotFound(f"{not_found_message()}; {INSTALL_HINT}")
+    timeout = render_timeout()
     try:
         done = subprocess.run(
-            [exe, f"-T{format}"], input=source.encode("utf-8"), capture_output=True, check=False
+            [exe, f"-T{format}"],
+            input=source.encode("utf-8"),
+            capture_output=True,
+            check=False,
+            timeout=timeout,
         )
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"{exe} -T{format} did not finish within {timeout:g} s and was stopped; draw a "
+            "smaller graph (for a network, one node per neuron: --collapse or viz.draw_network)"
+            ", or allow more time with CHAINRULE_RENDER_TIMEOUT=<seconds>"
+        ) from None
     except OSError as e:
         raise RenderError(f"could not run the renderer {exe}: {e}") from e
     if done.returncode != 0:

@@ -27,6 +27,9 @@ from viz.network import draw_network
 from viz.render import render
 
 DEFAULT_GRAPH = Path("out") / "graph.svg"
+#: The most values a full graph may have: its layout takes seconds up to here (4,000 values of
+#: --arch 60,60 take under 10 s with graphviz-pure) and grows faster than the graph beyond.
+MAX_GRAPH_VALUES = 5000
 DEFAULT_NETWORK = Path("out") / "network.svg"
 
 
@@ -321,6 +324,16 @@ def _run(args: argparse.Namespace) -> int:
     fmt = output_format(out)
     example = build_example(args)
     model, cost = example.model, example.cost
+    if not args.collapse:
+        from autograd import topological_order
+
+        n = len(topological_order(cost))
+        if n > MAX_GRAPH_VALUES:
+            raise UsageError(
+                f"the full graph of this network has {n:,} values, more than the "
+                f"{MAX_GRAPH_VALUES:,} drawn whole (Graphviz's layout time grows faster than "
+                "the graph: minutes for 10,000); draw one node per neuron with --collapse"
+            )
 
     if args.collapse:
         graph = draw_network(model, args.rankdir, digits=args.digits)
