@@ -334,3 +334,26 @@ def test_bad_arguments_are_named() -> None:
 
 def test_rankdir_is_passed_to_graphviz() -> None:
     assert "rankdir=TB" in viz.draw(Value(1.0), rankdir="TB").source
+
+
+def test_several_outputs_in_one_picture_share_their_values() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    product, total = a * b, a + b
+    product.label, total.label = "p", "s"
+    source = viz.draw([product, total]).source
+    # a and b once each, the two results, and one operation per result: 3 edges each.
+    assert len(re.findall(r"^\s*v\d+ \[", source, flags=re.M)) == 4
+    assert source.count("->") == 6
+    assert "<TD>p</TD>" in source
+    assert "<TD>s</TD>" in source
+    # The same as drawing each alone, where nothing is shared.
+    assert viz.draw([product]).source == viz.draw(product).source
+
+
+def test_a_network_is_sent_to_draw_network() -> None:
+    with pytest.raises(TypeError, match=r"for a whole network \(MLP\) use viz.draw_network"):
+        viz.draw(MLP(2, [1], seed=0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="the list holds int"):
+        viz.draw([Value(1.0), 3])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="draw needs a Value, got list"):
+        viz.draw([])

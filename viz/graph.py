@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from autograd import Value
@@ -156,26 +156,54 @@ def op_symbol_html(op: str, has_constants: bool = False) -> str:
     return escape_html(op)
 
 
-def evaluation_order(root: Value) -> list[Value]:
+def roots_of(root: Value | Sequence[Value], what: str = "draw") -> list[Value]:
+    """The outputs to draw: ``root`` itself, or each Value of a list or tuple of them.
+
+    TypeError naming what was given otherwise; for a network, saying to use draw_network.
+    """
+    if isinstance(root, Value):
+        return [root]
+    if hasattr(root, "layers") and hasattr(root, "sizes"):
+        raise TypeError(
+            f"{what} draws the computation graph of a Value; for a whole network "
+            f"({type(root).__name__}) use viz.draw_network(model), or {what} its cost"
+        )
+    if isinstance(root, (list, tuple)) and root:
+        bad = [v for v in root if not isinstance(v, Value)]
+        if not bad:
+            return list(root)
+        raise TypeError(
+            f"{what} needs Values, but the list holds {type(bad[0]).__name__}: {bad[0]!r}"
+        )
+    raise TypeError(
+        f"{what} needs a Value, got {type(root).__name__}: {root!r} "
+        "(a non-empty list of Values draws several outputs in one picture)"
+    )
+
+
+def evaluation_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every value of root's graph once, each after all of its arguments (root last).
 
-    Depth-first in the order of ``parents``, with an explicit stack (no recursion).
+    Depth-first in the order of ``parents``, with an explicit stack (no recursion). For several
+    outputs, each one's graph in turn, values they share taken once (where first reached).
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw needs a Value, got {type(root).__name__}: {root!r}")
     order: list[Value] = []
-    entered = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, pending = stack[-1]
-        for p in pending:
-            if p not in entered:
-                entered.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+    entered: set[Value] = set()
+    for top in roots_of(root):
+        if top in entered:
+            continue
+        entered.add(top)
+        stack = [(top, iter(top.parents))]
+        while stack:
+            node, pending = stack[-1]
+            for p in pending:
+                if p not in entered:
+                    entered.add(p)
+                    stack.append((p, iter(p.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
     return order
 
 
@@ -248,7 +276,7 @@ def _edge_labels(node: Value) -> list[str | None]:
 
 
 def draw(
-    root: Value,
+    root: Value | Sequence[Value],
     rankdir: str = "LR",
     *,
     digits: int = 4,
@@ -256,6 +284,8 @@ def draw(
     cluster: bool = False,
 ) -> Digraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a notebook shows it inline).
+
+    ``root`` is a Value, or a list of Values drawn in one picture (values they share once).
 
     ``rankdir``: LR (inputs on the left), RL, TB or BT. ``digits``: significant digits of
     data and grad. ``shade``: fill each value's record by its |grad| relative to the largest
@@ -271,7 +301,7 @@ def draw(
 
 
 def _draw(
-    root: Value,
+    root: Value | Sequence[Value],
     rankdir: str = "LR",
     *,
     digits: int = 4,

@@ -23,15 +23,19 @@ from viz.backend import (
     not_found_message,
     run_renderer,
 )
-from viz.graph import draw
+from viz.graph import draw, roots_of
 
 _DRAWN = (graphviz.Digraph, graphviz.Graph, graphviz.Source)
 
 
 def _source(graph: Any, options: dict[str, Any], what: str) -> str:
     """The DOT text of ``graph``: drawn now if it is a Value, as it is if already drawn."""
-    if isinstance(graph, Value):
+    if isinstance(graph, Value) or (
+        isinstance(graph, (list, tuple)) and graph and all(isinstance(v, Value) for v in graph)
+    ):
         return str(draw(graph, **options).source)
+    if hasattr(graph, "layers") and hasattr(graph, "sizes"):
+        roots_of(graph, what)  # raises, saying to use draw_network
     if isinstance(graph, _DRAWN):
         if options:
             raise TypeError(
