@@ -357,3 +357,25 @@ def test_a_network_is_sent_to_draw_network() -> None:
         viz.draw([Value(1.0), 3])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="draw needs a Value, got list"):
         viz.draw([])
+
+
+def test_a_squared_errors_terms_are_named_and_z_grads_called_delta() -> None:
+    model = MLP(2, [1], seed=0)
+    cost = squared_error(model([0.3, 0.5]), [0.25])
+    cost.backward()
+    source = viz.draw(cost).source
+    y = '<I>y</I><SUB><FONT POINT-SIZE="9">0</FONT></SUB>'
+    a = label_html("a_{0}^(1)")
+    # The target y_0 (a plain number: data, no grad), a − y and (a − y)².
+    assert f"<TD>{y}</TD><TD>data 0.25</TD></TR>" in source
+    diff = next(v for v in evaluation_order(cost) if v.op == "-")
+    assert f"<TD>{a} − {y}</TD><TD>data {format_number(diff.data, 4)}</TD>" in source
+    sup2 = '<SUP><FONT POINT-SIZE="9">2</FONT></SUP>'
+    assert f"<TD>({a} − {y}){sup2}</TD>" in source
+    # ∂C/∂z_0^(1) is the notes' δ_0^(1).
+    z = next(v for v in evaluation_order(cost) if v.label == "z_{0}^(1)")
+    delta = "= <I>δ</I>" + label_html("z_{0}^(1)").removeprefix("<I>z</I>")
+    assert f"<TD>grad {format_number(z.grad, 4)}</TD><TD>{delta}</TD>" in source
+    # A difference of anything else stays unnamed.
+    u, w = Value(1.0, "u"), Value(2.0)
+    assert "<I>y</I>" not in viz.draw(u - w).source

@@ -378,3 +378,27 @@ def test_renderer_is_quiet_about_glyph_warnings(
     assert "×" in svg
     assert capfd.readouterr().err == ""
     assert math.isfinite(float(re.findall(r'width="([\d.]+)pt"', svg)[0]))
+
+
+def test_png_output_keeps_subscripts_and_superscripts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # graphviz-pure's PNG sets <SUB>/<SUP> on the baseline ("w0,0(1)"): the renderer is given
+    # Unicode script characters instead, which it places like any other.
+    bindir = tmp_path / "bin"
+    seen = tmp_path / "stdin.dot"
+    fake_program(bindir, "dot", f'while read -r line; do echo "$line" >> "{seen}"; done\n')
+    only_these(monkeypatch, bindir)
+    w = Value(0.5, "w_{0,1}^(1)")
+    (w * 2.0).backward()
+    viz.render(w * 2.0, tmp_path / "g.png")
+    text = seen.read_text(encoding="utf-8")
+    assert "<I>w</I>₀,₁⁽¹⁾" in text
+    assert "<SUB>" not in text
+    assert "<SUP>" not in text
+
+
+def test_a_real_png_has_the_png_signature(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pure_only(monkeypatch, tmp_path)
+    data = viz.render(example(), tmp_path / "g.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -104,6 +104,8 @@ def run_renderer(source: str, format: str) -> bytes:
     exe = find_renderer()
     if exe is None:
         raise RendererNotFound(f"{not_found_message()}; {INSTALL_HINT}")
+    if format == "png":
+        source = unicode_scripts(source)
     timeout = render_timeout()
     try:
         done = subprocess.run(
@@ -154,3 +156,30 @@ def place_scripts(svg: str) -> str:
         return _Y.sub(lambda y: f'y="{float(y.group(1)) + shift:.2f}"', tag, count=1)
 
     return _SCRIPT.sub(move, svg)
+
+
+_SUBSCRIPTS = dict(
+    zip("0123456789+-−=()aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,", strict=True)
+)
+_SUPERSCRIPTS = dict(zip("0123456789+-−=()inyx,", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁱⁿʸˣ,", strict=True))
+_HTML_SCRIPT = re.compile(
+    r'<(SUB|SUP)>(?:<FONT POINT-SIZE="[\d.]+">)?([^<]*)(?:</FONT>)?</\1>', re.IGNORECASE
+)
+
+
+def unicode_scripts(source: str) -> str:
+    """DOT ``source`` with HTML-like subscripts and superscripts as Unicode script characters.
+
+    graphviz-pure's PNG output sets <SUB> and <SUP> text on the baseline at full size, so
+    w_{0,0}^(1) would read "w0,0(1)"; ₀,₀⁽¹⁾ are ordinary characters that any renderer places
+    right. Scripts holding a character with no Unicode script form are left as they are.
+    """
+
+    def replace(m: re.Match[str]) -> str:
+        table = _SUBSCRIPTS if m.group(1).upper() == "SUB" else _SUPERSCRIPTS
+        text = m.group(2)
+        if all(c in table for c in text):
+            return "".join(table[c] for c in text)
+        return m.group(0)
+
+    return _HTML_SCRIPT.sub(replace, source)

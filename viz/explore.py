@@ -199,7 +199,9 @@ def explore(
             text = num(after)
             if len(text) > len(widest[order[k]]):
                 widest[order[k]] = text
-    graph = _draw(root, rankdir, digits=digits, grad_text=lambda v: widest[v], ids=True)
+    graph = _draw(
+        root, rankdir, digits=digits, grad_text=lambda v: widest[v], ids=True, deltas=False
+    )
     svg = _inline_svg(run_renderer(graph.source, "svg").decode("utf-8"))
     svg = re.sub(
         r'<g id="v(\d+)" class="node">',

@@ -309,18 +309,21 @@ def _draw(
     cluster: bool = False,
     grad_text: Callable[[Value], str] | None = None,
     ids: bool = False,
+    deltas: bool = True,
 ) -> Digraph:
     """``draw``, plus what ``viz.explore`` needs to bring the picture to life.
 
     ``grad_text(v)`` replaces the number in v's grad cell (the explorer lays each cell out for
     the widest number it will show there). ``ids`` gives the SVG elements ids a script can find:
     value ``v<i>`` keeps its DOT name as id, and the edge from its parent at position j into
-    ``op<i>`` gets the id ``e<i>_<j>``.
+    ``op<i>`` gets the id ``e<i>_<j>``. ``deltas=False`` leaves out the "= δ_j^(l)" cell (a
+    running sum is not yet δ).
     """
     check_rankdir(rankdir)
     check_digits(digits)
     values = evaluation_order(root)
     index = {v: i for i, v in enumerate(values)}
+    names = derived_labels(values)
     fills: list[float] = []
     if shade:
         fills, _ = relative_sizes(float(v.grad) for v in values)
@@ -355,8 +358,15 @@ def _draw(
                 edges.append((f"x{tables[v.constants]}", f"op{i}", {"style": "dashed"}))
             edges.append((f"op{i}", f"v{i}", {}))
         fill = shade_colour(fills[i]) if shade and fills[i] > 0.0 else None
-        grad = format_number(float(v.grad), digits) if grad_text is None else grad_text(v)
-        html = _value_html(label, format_number(v.data, digits), grad, fill)
+        grad: str | None
+        if grad_text is not None:
+            grad = grad_text(v)
+        elif v in names and not v.parents:
+            grad = None  # a target y_j is a plain number given to the cost: no one asks ∂C/∂y
+        else:
+            grad = format_number(float(v.grad), digits)
+        delta = _delta_html(label) if deltas else None
+        html = _value_html(label, format_number(v.data, digits), grad, fill, names.get(v), delta)
         nodes.append(_Node(f"v{i}", html, {"id": f"v{i}"} if ids else {}, group))
 
     if cluster:
@@ -390,12 +400,50 @@ def _draw(
     return g
 
 
-def _value_html(label: str, data: str, grad: str, fill: str | None) -> str:
+def derived_labels(values: Iterable[Value]) -> dict[Value, str]:
+    """Names, as HTML-like text, for the unlabelled values of a squared error's terms.
+
+    ``squared_error`` computes (a_j − y_j)² from an output a_j^(L) and a plain number y_j, and
+    labels neither y_j nor the difference nor the square; the picture names them from that
+    shape: a leaf subtracted from a value labelled a_{j}^(l) is the target y_j.
+    """
+    names: dict[Value, str] = {}
+    for v in values:
+        if v.label or v.op != "-":
+            continue
+        a, y = v.parents
+        parts = parse_label(str(a.label))
+        if parts is None or parts.letter != "a" or y.label or y.parents:
+            continue
+        y_name = f"<I>y</I>{sub(parts.j)}"
+        names.setdefault(y, y_name)
+        names[v] = f"{label_html(str(a.label))} − {y_name}"
+    for v in values:
+        if not v.label and v.op == "**2" and v.parents[0] in names and v not in names:
+            names[v] = f"({names[v.parents[0]]}){sup('2')}"
+    return names
+
+
+def _delta_html(label: str) -> str | None:
+    """ "= δ_j^(l)" for the grad of z_j^(l): ∂C/∂z_j^(l) is the notes' error δ of that neuron."""
+    parts = parse_label(label)
+    if parts is None or parts.letter != "z" or parts.k is not None:
+        return None
+    return f"= <I>δ</I>{sub(parts.j)}{sup(f'({parts.layer})')}"
+
+
+def _value_html(
+    label: str, data: str, grad: str | None, fill: str | None, name: str | None, delta: str | None
+) -> str:
     bg = f' BGCOLOR="{fill}"' if fill else ""
     head = f"<TD>{label_html(label)}</TD>" if label else ""
+    if name is not None:
+        head = f"<TD>{name}</TD>"
+    tail = f"<TD>{delta}</TD>" if delta else ""
+    grad_cell = "" if grad is None else f"<TD>grad {escape_html(grad)}</TD>"
     return (
         f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5"{bg}><TR>{head}'
-        f"<TD>data {escape_html(data)}</TD><TD>grad {escape_html(grad)}</TD></TR></TABLE>"
+        f"<TD>data {escape_html(data)}</TD>{grad_cell}{tail}</TR></TABLE>"
     )
 
 
