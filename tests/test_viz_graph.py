@@ -11,12 +11,16 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import viz
 from autograd import Value
 from nn import MLP, squared_error
+from tests.test_viz_browser_support import open_page, start_browser
 from viz.graph import (
     SHADE_RGB,
     evaluation_order,
@@ -379,3 +383,41 @@ def test_a_squared_errors_terms_are_named_and_z_grads_called_delta() -> None:
     # A difference of anything else stays unnamed.
     u, w = Value(1.0, "u"), Value(2.0)
     assert "<I>y</I>" not in viz.draw(u - w).source
+
+
+@pytest.fixture(scope="module")
+def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    driver = start_browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield driver
+    driver.quit()
+
+
+def test_every_text_fits_its_cell_in_a_browser(chrome: Any, tmp_path: Path) -> None:
+    # The layout measures text in Verdana; Chromium here draws with whatever sans font the
+    # machine has (DejaVu Sans on Debian, wider than Helvetica): each text must still end
+    # inside its own cell, measured by the browser itself.
+    model = MLP(2, [3, 2], seed=1)
+    cost = squared_error(model([0.8607, -0.3333]), [0.123456, 0.987654])
+    cost.backward()
+    path = tmp_path / "g.svg"
+    viz.render(cost, path, digits=6, cluster=True)
+    open_page(chrome, path)
+    overflows = chrome.execute_script(
+        """const bad = [];
+        document.querySelectorAll('g.node').forEach((g) => {
+          const cells = Array.from(g.querySelectorAll('polygon')).map((p) => p.getBBox());
+          g.querySelectorAll('text').forEach((t) => {
+            const b = t.getBBox();
+            const mid = b.y + b.height / 2;
+            const cell = cells.find((c) => b.x >= c.x - 0.5 && b.x <= c.x + c.width &&
+                                           mid >= c.y && mid <= c.y + c.height);
+            if (cell && b.x + b.width > cell.x + cell.width + 0.5) bad.push(t.textContent);
+          });
+        });
+        return bad;"""
+    )
+    assert overflows == []
+    fonts = chrome.execute_script(
+        "return getComputedStyle(document.querySelector('text')).fontFamily;"
+    )
+    assert "Verdana" in fonts
