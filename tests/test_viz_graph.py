@@ -421,3 +421,26 @@ def test_every_text_fits_its_cell_in_a_browser(chrome: Any, tmp_path: Path) -> N
         "return getComputedStyle(document.querySelector('text')).fontFamily;"
     )
     assert "Verdana" in fonts
+
+
+def test_expand_draws_each_weighted_sum_as_products_and_a_sum() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    x = [0.3, 0.5]
+    cost = squared_error(model(x), [0.5])
+    cost.backward()
+    source = viz.draw(cost, expand=True).source
+    assert "Σw" not in source
+    # One × per weight (2·2 + 2·1), one + per neuron, plus the cost's own operations.
+    assert len(re.findall(r"^\s*mop\d+_\d+ \[label=<×>", source, flags=re.M)) == 6
+    assert len(re.findall(r"^\s*op\d+ \[label=<\+>", source, flags=re.M)) == 3
+    # Every product's data is w_k · a_k and its grad is z's: ∂z/∂(w_k a_k) = 1.
+    zs = [v for v in evaluation_order(cost) if v.label.startswith("z_")]
+    assert len(zs) == 3
+    for z in zs:
+        n = len(z.parents) // 2 if not z.constants else len(z.constants)
+        ins = list(z.constants) if z.constants else [a.data for a in z.parents[n : 2 * n]]
+        for w, a in zip(z.parents[:n], ins, strict=True):
+            cell = (
+                f"<TD>data {format_number(w.data * a, 4)}</TD><TD>grad {format_number(z.grad, 4)}"
+            )
+            assert cell in source, z.label

@@ -282,6 +282,7 @@ def draw(
     digits: int = 4,
     shade: bool = False,
     cluster: bool = False,
+    expand: bool = False,
 ) -> Digraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a notebook shows it inline).
 
@@ -293,11 +294,14 @@ def draw(
     grad gets the full colour). ``cluster``: box the nodes of each neuron (its weights, bias,
     z and a, with their operations) inside a box per layer, found from the notes' labels;
     layer 0 (inputs labelled ``a_{k}^(0)`` and constant inputs of layer 1) gets its own box.
+    ``expand``: draw each weighted sum z = Σ_k w_k a_k + b as micrograd's lecture does, one
+    ``×`` per term (its product a value of its own, whose grad is z's: ∂z/∂(w_k a_k) = 1) and
+    one ``+`` adding the products and b; constant inputs x_k become leaves beside their weight.
 
     Drawing is linear in the graph's size; laying out tens of thousands of nodes takes the
     renderer minutes, so for a whole network prefer ``draw_network``.
     """
-    return _draw(root, rankdir, digits=digits, shade=shade, cluster=cluster)
+    return _draw(root, rankdir, digits=digits, shade=shade, cluster=cluster, expand=expand)
 
 
 def _draw(
@@ -310,6 +314,7 @@ def _draw(
     grad_text: Callable[[Value], str] | None = None,
     ids: bool = False,
     deltas: bool = True,
+    expand: bool = False,
 ) -> Digraph:
     """``draw``, plus what ``viz.explore`` needs to bring the picture to life.
 
@@ -336,7 +341,11 @@ def _draw(
     for i, v in enumerate(values):
         label = str(v.label)
         group = _group(label)
-        if v.op:
+        if expand and v.op == "wsum":
+            nodes_, edges_ = _expanded_sum(v, i, index, digits, group)
+            nodes += nodes_
+            edges += edges_
+        elif v.op:
             if v.constants:
                 if v.constants not in tables:
                     t = tables[v.constants] = len(tables)
@@ -445,6 +454,51 @@ def _value_html(
         f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5"{bg}><TR>{head}'
         f"<TD>data {escape_html(data)}</TD>{grad_cell}{tail}</TR></TABLE>"
     )
+
+
+def _expanded_sum(
+    v: Value, i: int, index: dict[Value, int], digits: int, group: tuple[int, int | None] | None
+) -> tuple[list[_Node], list[tuple[str, str, dict[str, str]]]]:
+    """The nodes and edges of weighted sum ``v`` (value ``v<i>``) as × per term and one +."""
+    parents = v.parents
+    if v.constants:
+        n = len(v.constants)
+        weights, bias = parents[:n], parents[n]
+        inputs: list[Value | float] = list(v.constants)
+    else:
+        n = (len(parents) - 1) // 2
+        weights, bias = parents[:n], parents[-1]
+        inputs = list(parents[n : 2 * n])
+    nodes: list[_Node] = []
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    grad = format_number(float(v.grad), digits)
+    for k, (w, a) in enumerate(zip(weights, inputs, strict=True)):
+        w_name = label_html(str(w.label)) if w.label else f"w{sub(str(k))}"
+        if isinstance(a, Value):
+            a_id = f"v{index[a]}"
+            a_name = label_html(str(a.label)) if a.label else f"a{sub(str(k))}"
+            a_data = a.data
+        else:  # a constant input: a leaf of its own, with no grad (nothing asks ∂C/∂x)
+            a_id, a_name, a_data = f"c{i}_{k}", f"x{sub(str(k))}", a
+            nodes.append(
+                _Node(a_id, _value_html("", format_number(a, digits), None, None, a_name, None),
+                      {}, group)
+            )  # fmt: skip
+        product = f"m{i}_{k}"
+        html = _value_html(
+            "", format_number(w.data * a_data, digits), grad, None, f"{w_name}·{a_name}", None
+        )
+        nodes.append(_Node(f"mop{i}_{k}", _SYMBOLS["*"], _OP_ATTRS, group))
+        nodes.append(_Node(product, html, {}, group))
+        edges += [
+            (f"v{index[w]}", f"mop{i}_{k}", {}),
+            (a_id, f"mop{i}_{k}", {}),
+            (f"mop{i}_{k}", product, {}),
+            (product, f"op{i}", {}),
+        ]
+    nodes.append(_Node(f"op{i}", _SYMBOLS["+"], _OP_ATTRS, group))
+    edges += [(f"v{index[bias]}", f"op{i}", {}), (f"op{i}", f"v{i}", {})]
+    return nodes, edges
 
 
 def _constants_html(xs: tuple[float, ...], digits: int) -> str:
