@@ -200,7 +200,13 @@ def explore(
             if len(text) > len(widest[order[k]]):
                 widest[order[k]] = text
     graph = _draw(
-        root, rankdir, digits=digits, grad_text=lambda v: widest[v], ids=True, deltas=False
+        root,
+        rankdir,
+        digits=digits,
+        grad_text=lambda v: widest[v],
+        ids=True,
+        deltas=False,
+        spacing=1.2,  # inches between ranks: room on each edge for "g × d = c"
     )
     svg = _inline_svg(run_renderer(graph.source, "svg").decode("utf-8"))
     svg = re.sub(
@@ -424,7 +430,7 @@ _JS = r"""
     if (gradText[i]) gradText[i].textContent = "grad " + text;
   }
   const byId = (id) => root.querySelector('[id="' + id + '"]');
-  function edgeLabel(id, create) {
+  function edgeLabel(id, create, shift) {
     const g = byId(id);
     if (!g) return null;
     let t = g.querySelector("text.contribution");
@@ -436,7 +442,7 @@ _JS = r"""
       if (path) {
         const p = path.getPointAtLength(path.getTotalLength() / 2);
         t.setAttribute("x", p.x.toFixed(1));
-        t.setAttribute("y", (p.y - 3).toFixed(1));
+        t.setAttribute("y", (p.y - 3 - 11 * (shift || 0)).toFixed(1));
       }
       g.appendChild(t);
     }
@@ -447,10 +453,12 @@ _JS = r"""
   }
   function apply(s) {  // forward over step s (1-based): node s-1 passes its grad on
     const st = D.steps[s - 1];
+    const parents = D.nodes[st.node].parents;
     st.passes.forEach((p) => {
       setGrad(p[0], p[6]);
       received[p[0]].push([s, p]);
-      const t = edgeLabel(p[1], true);
+      // A value feeding one operation twice (x · x): two edges side by side, labels stacked.
+      const t = edgeLabel(p[1], true, parents.slice(0, p[7]).filter((q) => q === p[0]).length);
       if (t) { t.textContent = passText(s - 1, p); t.style.display = ""; }
     });
   }
@@ -640,6 +648,10 @@ _JS = r"""
   });
   document.addEventListener("keydown", (e) => {
     if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // Keys belong to this explorer when nothing else has the focus (inside a notebook, the
+    // notebook's own cells keep their arrow keys).
+    const a = document.activeElement;
+    if (a && a !== document.body && a !== document.documentElement && !root.contains(a)) return;
     if (e.key === "ArrowRight") { go(step + 1, true); e.preventDefault(); }
     if (e.key === "ArrowLeft") { go(step - 1, true); e.preventDefault(); }
   });

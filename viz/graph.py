@@ -315,6 +315,7 @@ def _draw(
     ids: bool = False,
     deltas: bool = True,
     expand: bool = False,
+    spacing: float | None = None,
 ) -> Digraph:
     """``draw``, plus what ``viz.explore`` needs to bring the picture to life.
 
@@ -322,7 +323,8 @@ def _draw(
     the widest number it will show there). ``ids`` gives the SVG elements ids a script can find:
     value ``v<i>`` keeps its DOT name as id, and the edge from its parent at position j into
     ``op<i>`` gets the id ``e<i>_<j>``. ``deltas=False`` leaves out the "= δ_j^(l)" cell (a
-    running sum is not yet δ).
+    running sum is not yet δ). ``spacing``: Graphviz's ``ranksep`` in inches, room on every edge
+    for the explorer's labels.
     """
     check_rankdir(rankdir)
     check_digits(digits)
@@ -384,7 +386,11 @@ def _draw(
         nodes = [n._replace(group=(0, None)) if n.name in layer0 else n for n in nodes]
 
     g = Digraph(
-        graph_attr={"rankdir": rankdir, "fontname": FONT},
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": FONT,
+            **({} if spacing is None else {"ranksep": f"{spacing:g}"}),
+        },
         # Records are HTML tables on a shape-less node with no minimum size, so that edges end
         # at the table's border rather than at Graphviz's default 0.75 x 0.5 inch box.
         node_attr={
