@@ -112,26 +112,26 @@ def requested_urls(chrome: Any) -> list[str]:
     return urls
 
 
-def shown_grads(chrome: Any) -> dict[int, str]:
-    """The grad each value element shows now ("grad X" in its cell), by data-node."""
+def shown_cells(chrome: Any, head: str) -> dict[int, str]:
+    """What each value element's cell starting with ``head`` shows after it, by data-node."""
     pairs = chrome.execute_script(
         """return Array.from(document.querySelectorAll('g[data-node]')).map((g) => [
              Number(g.getAttribute('data-node')),
              Array.from(g.querySelectorAll('text')).map((t) => t.textContent)
-               .filter((t) => t.startsWith('grad '))[0]]);"""
+               .filter((t) => t.startsWith(arguments[0]))[0]]);""",
+        head,
     )
-    return {int(i): str(text).removeprefix("grad ") for i, text in pairs}
+    return {int(i): str(text).removeprefix(head) for i, text in pairs}
+
+
+def shown_grads(chrome: Any) -> dict[int, str]:
+    """The grad each value element shows now ("grad X" in its cell), by data-node."""
+    return shown_cells(chrome, "grad ")
 
 
 def shown_data(chrome: Any) -> dict[int, str]:
     """The data each value element shows ("data X"), by data-node."""
-    pairs = chrome.execute_script(
-        """return Array.from(document.querySelectorAll('g[data-node]')).map((g) => [
-             Number(g.getAttribute('data-node')),
-             Array.from(g.querySelectorAll('text')).map((t) => t.textContent)
-               .filter((t) => t.startsWith('data '))[0]]);"""
-    )
-    return {int(i): str(text).removeprefix("data ") for i, text in pairs}
+    return shown_cells(chrome, "data ")
 
 
 def go(chrome: Any, k: int) -> int:

@@ -90,6 +90,24 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="Y0,Y1,...",
         help="the target y (default: drawn from --seed, or the example's one-hot class)",
     )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the weights, the input and the target (default: 0)",
+    )
+
+
+def add_digits_argument(parser: argparse.ArgumentParser) -> None:
+    """Declare ``--digits``, the significant digits of the numbers drawn."""
+    parser.add_argument(
+        "--digits",
+        type=int,
+        default=4,
+        metavar="N",
+        help="significant digits of data and grad (1-17, default: 4)",
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -119,20 +137,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="box the nodes of each neuron and of each layer in the full graph",
     )
-    parser.add_argument(
-        "--digits",
-        type=int,
-        default=4,
-        metavar="N",
-        help="significant digits of data and grad (1-17, default: 4)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed of the weights, the input and the target (default: 0)",
-    )
+    add_digits_argument(parser)
     parser.add_argument(
         "--rankdir",
         choices=RANKDIRS,

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from viz.backend import RendererNotFound, RenderError
-from viz.cli import UsageError, add_network_arguments, build_example
+from viz.cli import UsageError, add_digits_argument, add_network_arguments, build_example
 from viz.explore import explore
 
 NAME = "explore"
@@ -39,20 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=f"the page to write, ending in .html (default: {DEFAULT_OUT})",
     )
-    parser.add_argument(
-        "--digits",
-        type=int,
-        default=4,
-        metavar="N",
-        help="significant digits of data and grad (1-17, default: 4)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int,
-        default=0,
-        metavar="N",
-        help="seed of the weights, the input and the target (default: 0)",
-    )
+    add_digits_argument(parser)
     parser.add_argument(
         "--no-network",
         action="store_true",
