@@ -45,7 +45,7 @@ from viz.backend import run_renderer
 from viz.graph import _draw, check_digits, evaluation_order, format_number, parse_label
 from viz.network import MLPLike, check_network, draw_network
 
-#: The largest graph a page is made for. A page of N values carries about 1.6 kB of SVG and
+#: The largest graph a page is made for. A page of N values carries about 2 kB of SVG and
 #: data per value, and the browser lays out every element of it; beyond this the page is too
 #: big to step smoothly, and the whole-network picture (draw_network) is the one to look at.
 MAX_NODES = 5000
@@ -424,30 +424,52 @@ _JS = r"""
     }
     return strip(x.toFixed(Math.max(0, d - 1 - e)));
   }
+  // Steps change the page only through these two buffers, flushed once per go(): reading an
+  // edge's geometry after a write would make the browser lay out the whole page again.
+  const dirty = new Set();
+  const wanted = new Map();  // edge id -> [text, shift] to show, or null to hide
   function setGrad(i, text) {
     if (shown[i] === text) return;
     shown[i] = text;
-    if (gradText[i]) gradText[i].textContent = "grad " + text;
+    dirty.add(i);
   }
-  const byId = (id) => root.querySelector('[id="' + id + '"]');
-  function edgeLabel(id, create, shift) {
-    const g = byId(id);
-    if (!g) return null;
-    let t = g.querySelector("text.contribution");
-    if (!t && create) {
-      const path = g.querySelector("path");
-      t = document.createElementNS("http://www.w3.org/2000/svg", "text");
-      t.setAttribute("class", "contribution");
-      t.setAttribute("text-anchor", "middle");
-      if (path) {
-        const p = path.getPointAtLength(path.getTotalLength() / 2);
-        t.setAttribute("x", p.x.toFixed(1));
-        t.setAttribute("y", (p.y - 3 - 11 * (shift || 0)).toFixed(1));
+  const edgeEl = new Map();
+  root.querySelectorAll("g.edge").forEach((g) => { if (g.id) edgeEl.set(g.id, g); });
+  const byId = (id) => edgeEl.get(id) || null;
+  const labels = new Map();  // edge id -> its <text class="contribution">
+  function flush() {
+    const places = new Map();
+    wanted.forEach((w, id) => {  // reads first: where each new label goes
+      if (w && !labels.has(id) && edgeEl.has(id)) {
+        const path = edgeEl.get(id).querySelector("path");
+        places.set(id, path ? path.getPointAtLength(path.getTotalLength() / 2) : null);
       }
-      g.appendChild(t);
-    }
-    return t;
+    });
+    dirty.forEach((i) => { if (gradText[i]) gradText[i].textContent = "grad " + shown[i]; });
+    dirty.clear();
+    wanted.forEach((w, id) => {
+      let t = labels.get(id);
+      if (!w) { if (t) t.style.display = "none"; return; }
+      if (!t) {
+        const g = edgeEl.get(id);
+        if (!g) return;
+        t = document.createElementNS("http://www.w3.org/2000/svg", "text");
+        t.setAttribute("class", "contribution");
+        t.setAttribute("text-anchor", "middle");
+        const p = places.get(id);
+        if (p) {
+          t.setAttribute("x", p.x.toFixed(1));
+          t.setAttribute("y", (p.y - 3 - 11 * w[1]).toFixed(1));
+        }
+        g.appendChild(t);
+        labels.set(id, t);
+      }
+      t.textContent = w[0];
+      t.style.display = "";
+    });
+    wanted.clear();
   }
+  const edgeLabel = (id) => labels.get(id) || null;
   function passText(s, p) {
     return D.steps[s].up + " × " + p[3] + " = " + p[4];
   }
@@ -458,8 +480,8 @@ _JS = r"""
       setGrad(p[0], p[6]);
       received[p[0]].push([s, p]);
       // A value feeding one operation twice (x · x): two edges side by side, labels stacked.
-      const t = edgeLabel(p[1], true, parents.slice(0, p[7]).filter((q) => q === p[0]).length);
-      if (t) { t.textContent = passText(s - 1, p); t.style.display = ""; }
+      const shift = parents.slice(0, p[7]).filter((q) => q === p[0]).length;
+      wanted.set(p[1], [passText(s - 1, p), shift]);
     });
   }
   function undo(s) {  // back over step s: every parent's grad as it was before it
@@ -468,8 +490,7 @@ _JS = r"""
       const p = st.passes[q];
       setGrad(p[0], p[5]);
       received[p[0]].pop();
-      const t = edgeLabel(p[1], false);
-      if (t) t.style.display = "none";
+      wanted.set(p[1], null);
     }
   }
   let marked = [];  // what the last mark() highlighted, to undo without searching the page
@@ -488,8 +509,7 @@ _JS = r"""
       st.passes.forEach((p) => {
         add(els[p[0]], "received");
         add(byId(p[1]), "active");
-        const t = edgeLabel(p[1], false);
-        if (t) add(t, "now");
+        add(edgeLabel(p[1]), "now");
       });
       if (scroll && els[st.node]) {
         els[st.node].scrollIntoView({ block: "nearest", inline: "nearest" });
@@ -520,6 +540,7 @@ _JS = r"""
     k = Math.max(0, Math.min(N, Math.trunc(Number(k)) || 0));
     while (step < k) { step += 1; apply(step); }
     while (step > k) { undo(step); step -= 1; }
+    flush();
     window.chainrule.step = step;
     mark(scroll === true);
     return step;
@@ -657,6 +678,7 @@ _JS = r"""
   });
   window.chainrule = { steps: N, step: 0, go: (k) => go(k, false), details: details };
   for (let i = 0; i < N; i++) setGrad(i, i === 0 ? num(1) : num(0));
+  flush();
   mark();
 
   if (D.network) {  // the collapsed view, stepped layer by layer from the output
