@@ -1,13 +1,17 @@
 """``python -m viz``: draw a small network's computation graph, with gradients, to a file.
 
 It builds ``nn.MLP`` with the layer sizes of ``--arch`` (default 2,1: a single neuron with two
-inputs), runs one forward pass on a random input, and one backward pass of the squared error
-C = Σ_j (a_j − y_j)² against a random target, so that every gradient is filled in; then it draws
-either the whole computation graph or, with ``--collapse``, one node per neuron.
+inputs) and the activations of ``--activation`` and ``--output-activation`` (default sigmoid),
+or loads ``--model``; runs one forward pass on ``--input`` (default: random, or an example of
+the model's dataset) and one backward pass of ``--loss`` (default: the squared error
+C = Σ_j (a_j − y_j)²) against ``--target``, so that every gradient is filled in; then it draws
+either the whole computation graph or, with ``--collapse``, one node per neuron. A full graph
+of more than ``MAX_GRAPH_VALUES`` values is refused at once (its layout would take minutes).
 
 The parts are reusable: ``add_arguments(parser)`` declares the options, ``run(args)`` does the
 work and returns the exit status (0; 2 for bad input; 1 if the file cannot be made), and
-``main(argv)`` is the command itself.
+``main(argv)`` is the command itself. ``add_network_arguments`` and ``build_example`` are the
+network options alone and the step they describe, which ``chainrule explore`` shares.
 """
 
 from __future__ import annotations
