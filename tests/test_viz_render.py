@@ -263,8 +263,9 @@ def test_a_renderer_that_never_answers_is_stopped(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     bindir = tmp_path / "bin"
-    # exec: the sleep itself is the renderer, so stopping it closes its pipes at once.
-    fake_program(bindir, "dot", "exec /bin/sleep 30\n")
+    # A wrapper whose child holds the output pipes open: stopping the wrapper alone would
+    # leave the wait for its output hanging until the child ends.
+    fake_program(bindir, "dot", "/bin/sleep 30\n")
     only_these(monkeypatch, bindir)
     monkeypatch.setenv("CHAINRULE_RENDER_TIMEOUT", "0.5")
     started = time.monotonic()

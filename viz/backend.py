@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -82,7 +83,7 @@ def check_format(format: str) -> str:
 #: Seconds a renderer may take before it is stopped: far more than any graph ``draw`` is meant
 #: for needs, so that a ``dot`` that never answers ends with an error instead of a hang.
 #: ``CHAINRULE_RENDER_TIMEOUT`` (seconds) overrides it.
-RENDER_TIMEOUT = 120.0
+RENDER_TIMEOUT = 60.0
 
 
 def render_timeout() -> float:
@@ -108,13 +109,7 @@ def run_renderer(source: str, format: str) -> bytes:
         source = unicode_scripts(source)
     timeout = render_timeout()
     try:
-        done = subprocess.run(
-            [exe, f"-T{format}"],
-            input=source.encode("utf-8"),
-            capture_output=True,
-            check=False,
-            timeout=timeout,
-        )
+        done = _run_with_timeout([exe, f"-T{format}"], source.encode("utf-8"), timeout)
     except subprocess.TimeoutExpired:
         raise RenderError(
             f"{exe} -T{format} did not finish within {timeout:g} s and was stopped; draw a "
@@ -156,6 +151,34 @@ def place_scripts(svg: str) -> str:
         return _Y.sub(lambda y: f'y="{float(y.group(1)) + shift:.2f}"', tag, count=1)
 
     return _SCRIPT.sub(move, svg)
+
+
+def _run_with_timeout(
+    command: list[str], data: bytes, timeout: float
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``command`` on ``data``; on timeout stop it and everything it started, then raise.
+
+    ``subprocess.run`` would kill only the program itself, and then wait for its output pipes
+    to close, which a child it left running (a wrapper script's) may never do.
+    """
+    posix = os.name == "posix"
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=posix,  # its own process group, so that the group can be stopped
+    )
+    try:
+        out, err = proc.communicate(data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows has no process groups to signal
+            proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
 
 
 _SUBSCRIPTS = dict(

@@ -434,7 +434,7 @@ _JS = r"""
     dirty.add(i);
   }
   const edgeEl = new Map();
-  root.querySelectorAll("g.edge").forEach((g) => { if (g.id) edgeEl.set(g.id, g); });
+  $("graph").querySelectorAll("g.edge").forEach((g) => { if (g.id) edgeEl.set(g.id, g); });
   const byId = (id) => edgeEl.get(id) || null;
   const labels = new Map();  // edge id -> its <text class="contribution">
   function flush() {
