@@ -204,6 +204,7 @@ def test_stepping_shows_every_grad_as_the_oracles_say(chrome: Any, tmp_path: Pat
     viz.explore(root, path, digits=17)
     load_clean(chrome, path)
     check_every_step(chrome, root)
+    check_every_panel(chrome, root)
     assert console_problems(chrome) == []
 
 
@@ -219,6 +220,29 @@ def test_random_expressions_step_as_the_oracles_say(
     viz.explore(root, path, digits=17)
     load_clean(chrome, path)
     check_every_step(chrome, root)
+    check_every_panel(chrome, root)
+
+
+def check_every_panel(chrome: Any, root: Value) -> None:
+    """Each value's panel: its data, its final grad, and each local partial's number."""
+    from selenium.webdriver.common.by import By
+
+    order = topological_order(root)
+    for i, v in enumerate(order):
+        chrome.execute_script("window.chainrule.details(arguments[0]);", i)
+        text = chrome.find_element(By.ID, "details").text
+        assert f"data = {format_number(v.data, 17)}" in text
+        assert f"grad after the whole pass = {format_number(float(v.grad), 17)}" in text
+        # "∂(formula)/∂arg = text = number (arg is …, node p)", one line per parent.
+        lines = [line for line in text.splitlines() if line.startswith("∂(")]
+        assert len(lines) == len(v.parents)
+        for j, line in enumerate(lines):
+            m = re.search(r" = (\S+) \(\S+ is .*, node (\d+)\)$", line)
+            assert m is not None, line
+            want = central_partial(v, j)
+            assert math.isclose(float(m.group(1)), want, rel_tol=1e-5, abs_tol=1e-6), (line, want)
+            assert int(m.group(2)) == order.index(v.parents[j])
+    assert console_problems(chrome) == []
 
 
 def test_buttons_and_keys_step_and_stepping_back_restores(chrome: Any, tmp_path: Path) -> None:
