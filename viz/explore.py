@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import autograd
 from autograd import Value, topological_order
 from viz.backend import run_renderer
 from viz.graph import _draw, check_digits, evaluation_order, format_number, parse_label
@@ -70,20 +71,33 @@ class _Step:
     passes: list[tuple[int, int, float, float, float, float]]
 
 
-def _replay(order: Sequence[Value]) -> tuple[list[_Step], list[float]]:
+#: The engine's class of plain numbers lifted into an expression (the 2 of ``x * 2``), which
+#: receive no gradient, where the engine has one (an empty tuple matches nothing).
+_CONSTANT: Any = getattr(autograd, "Constant", ())
+
+
+def is_constant(v: Value) -> bool:
+    """Whether v is a constant of the engine: a plain number that is not differentiated."""
+    return isinstance(v, _CONSTANT)
+
+
+def _replay(order: Sequence[Value]) -> tuple[list[_Step], list[float], list[list[float]]]:
     """The backward pass from order[0] with seed 1, node by node as the engine runs it.
 
-    Contributions are added in the engine's order, the first one stored as is (the engine's
-    _ZERO marker), so the final grads are the engine's to the last bit.
+    Returns the steps, each value's final grad, and each value's local partials (one per
+    parent). Contributions are added in the engine's order, the first one stored as is, so the
+    final grads are the engine's to the last bit; a constant receives nothing.
     """
     index = {v: i for i, v in enumerate(order)}
     grads: list[float | None] = [None] * len(order)
     grads[0] = 1.0
     steps = []
+    local: list[list[float]] = []
     for i, node in enumerate(order):
         g = grads[i]
         upstream = 0.0 if g is None else g
         passes = []
+        local.append([])
         rule = node._rule
         if rule is not None and node.parents:
             args = [p.data for p in node.parents]
@@ -93,7 +107,10 @@ def _replay(order: Sequence[Value]) -> tuple[list[_Step], list[float]]:
                 raise ValueError(
                     f"explore: cannot replay the backward pass through '{node.op}' (node {i}): {e}"
                 ) from e
+            local[i] = [float(d) for d in partials]
             for j, (p, d) in enumerate(zip(node.parents, partials, strict=True)):
+                if is_constant(p):
+                    continue
                 k = index[p]
                 before = grads[k]
                 c = upstream * float(d)
@@ -104,7 +121,7 @@ def _replay(order: Sequence[Value]) -> tuple[list[_Step], list[float]]:
                 shown_before = 0.0 if before is None else 0.0 + before
                 passes.append((k, j, float(d), c, shown_before, 0.0 + after))
         steps.append(_Step(i, upstream, passes))
-    return steps, [0.0 if g is None else 0.0 + g for g in grads]
+    return steps, [0.0 if g is None else 0.0 + g for g in grads], local
 
 
 def _arg_names(node: Value) -> list[tuple[str, str]]:
@@ -183,7 +200,7 @@ def explore(
             "or draw the whole network with viz.draw_network"
         )
     net = _check_model(model) if model is not None else None
-    steps, final = _replay(order)
+    steps, final, local = _replay(order)
     topo = {v: i for i, v in enumerate(order)}
     evals = evaluation_order(root)
     ev = {v: i for i, v in enumerate(evals)}
@@ -228,6 +245,8 @@ def explore(
             "engine": num(float(v.grad)),
             "op": v.op,
             "parents": [topo[p] for p in v.parents],
+            "partials": local[i],
+            "constant": is_constant(v),
         }
         if v._rule is not None and v.parents:
             entry["formula"] = v._rule.formula
@@ -558,10 +577,6 @@ _JS = r"""
     return c;
   }
   const users = consumers();
-  const partial = {};  // "node,position" -> number, from the steps
-  D.steps.forEach((st) => st.passes.forEach((p) => {
-    partial[st.node + "," + p[7]] = p[2];
-  }));
   function paths(i, limit) {  // paths root -> i as lists of [consumer, position, parent]
     const count = new Array(N).fill(0);
     count[0] = 1;
@@ -598,7 +613,7 @@ _JS = r"""
       const ps = el("ul");
       n.parents.forEach((p, j) => {
         const [arg, text] = n.args[j];
-        const d = partial[i + "," + j];
+        const d = n.partials[j];
         li(ps, "∂(" + n.formula + ")/∂" + arg + " = " + text + " = " + num(d) +
           "   (" + arg + " is " + name(p) + ", node " + p + ")");
       });
@@ -618,6 +633,11 @@ _JS = r"""
       });
       box.appendChild(rs);
     }
+    if (n.constant) {
+      box.appendChild(el("h3", "a constant: a plain number in the expression, not " +
+        "differentiated (the engine gives it no grad)"));
+      return;
+    }
     const ch = paths(i, 12);
     box.appendChild(el("h3", "chain from " + name(0) + ": Σ over " + ch.total +
       (ch.total === 1 ? " path" : " paths") + " of Π local partials"));
@@ -628,7 +648,7 @@ _JS = r"""
       let prod = 1;
       const names = [name(0)];
       const factors = path.map(([c, j, v]) => {
-        const d = partial[c + "," + j];
+        const d = D.nodes[c].partials[j];
         prod *= d;
         names.push(name(v));
         return num(d);
