@@ -444,3 +444,16 @@ def test_expand_draws_each_weighted_sum_as_products_and_a_sum() -> None:
                 f"<TD>data {format_number(w.data * a, 4)}</TD><TD>grad {format_number(z.grad, 4)}"
             )
             assert cell in source, z.label
+
+
+def test_a_constant_shows_no_grad() -> None:
+    import autograd
+
+    if not hasattr(autograd, "Constant"):
+        pytest.skip("this engine has no autograd.Constant: its plain numbers are ordinary leaves")
+    x = Value(3.0, "x")
+    out = x * 2.0
+    out.backward()
+    source = viz.draw(out).source
+    assert "<TD>data 2</TD></TR>" in source  # the constant 2: data, and no grad cell
+    assert "<TD>x</TD><TD>data 3</TD><TD>grad 2</TD>" in source

@@ -40,10 +40,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import autograd
 from autograd import Value, topological_order
 from viz.backend import run_renderer
-from viz.graph import _draw, check_digits, evaluation_order, format_number, parse_label
+from viz.graph import (
+    _draw,
+    check_digits,
+    evaluation_order,
+    format_number,
+    is_constant,
+    parse_label,
+)
 from viz.network import MLPLike, check_network, draw_network
 
 #: The largest graph a page is made for. A page of N values carries about 2 kB of SVG and
@@ -69,16 +75,6 @@ class _Step:
     upstream: float
     # (parent, parent position, partial, contribution, parent's grad before, after)
     passes: list[tuple[int, int, float, float, float, float]]
-
-
-#: The engine's class of plain numbers lifted into an expression (the 2 of ``x * 2``), which
-#: receive no gradient, where the engine has one (an empty tuple matches nothing).
-_CONSTANT: Any = getattr(autograd, "Constant", ())
-
-
-def is_constant(v: Value) -> bool:
-    """Whether v is a constant of the engine: a plain number that is not differentiated."""
-    return isinstance(v, _CONSTANT)
 
 
 def _replay(order: Sequence[Value]) -> tuple[list[_Step], list[float], list[list[float]]]:

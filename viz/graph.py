@@ -29,6 +29,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
+import autograd
 from autograd import Value
 from viz.backend import run_renderer
 
@@ -62,6 +63,16 @@ class NotesLabel(NamedTuple):
     j: str
     k: str | None
     layer: str
+
+
+#: The engine's class of plain numbers lifted into an expression (the 2 of ``x * 2``), which
+#: receive no gradient, where the engine has one (an empty tuple matches nothing).
+_CONSTANT: Any = getattr(autograd, "Constant", ())
+
+
+def is_constant(v: Value) -> bool:
+    """Whether v is a constant of the engine: a plain number that is not differentiated."""
+    return isinstance(v, _CONSTANT)
 
 
 def parse_label(label: str) -> NotesLabel | None:
@@ -372,8 +383,10 @@ def _draw(
         grad: str | None
         if grad_text is not None:
             grad = grad_text(v)
-        elif v in names and not v.parents:
-            grad = None  # a target y_j is a plain number given to the cost: no one asks ∂C/∂y
+        elif is_constant(v) or (v in names and not v.parents):
+            # A plain number (a target y_j given to the cost, the 2 of x * 2) is not
+            # differentiated: a grad beside it would mean nothing.
+            grad = None
         else:
             grad = format_number(float(v.grad), digits)
         delta = _delta_html(label) if deltas else None
