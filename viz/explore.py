@@ -310,9 +310,12 @@ def _network_view(
 
 
 def _inline_svg(svg: str) -> str:
-    """Renderer output fit to sit inside HTML: no XML prolog, DOCTYPE (a URL) or comments."""
+    """Renderer output fit to sit inside HTML: no XML prolog, DOCTYPE, namespaces, comments."""
     svg = re.sub(r"<\?xml[^>]*\?>", "", svg)
     svg = re.sub(r"<!DOCTYPE[^>]*>", "", svg)
+    # HTML puts <svg> and xlink:* in their namespaces by itself: the declarations (URLs, never
+    # fetched, but URLs) can go, and the page then names no URL at all.
+    svg = re.sub(r'\s+xmlns(?::xlink)?="[^"]*"', "", svg)
     return re.sub(r"<!--.*?-->", "", svg, flags=re.S).strip()
 
 
@@ -409,6 +412,8 @@ _JS = r"""
   const root = (document.currentScript && document.currentScript.previousElementSibling) ||
     document;
   const $ = (id) => root.querySelector("#" + id) || document.getElementById(id);
+  // The SVG namespace, read from the page (so that the page holds no URL at all).
+  const SVG_NS = root.querySelector("svg").namespaceURI;
   const N = D.nodes.length;
   const els = new Array(N);
   const gradText = new Array(N);
@@ -468,7 +473,7 @@ _JS = r"""
       if (!t) {
         const g = edgeEl.get(id);
         if (!g) return;
-        t = document.createElementNS("http://www.w3.org/2000/svg", "text");
+        t = document.createElementNS(SVG_NS, "text");
         t.setAttribute("class", "contribution");
         t.setAttribute("text-anchor", "middle");
         const p = places.get(id);
@@ -716,7 +721,7 @@ _JS = r"""
           if (!g) return;
           g.classList.add("has-delta");
           const shape = g.querySelector("ellipse");
-          const t = document.createElementNS("http://www.w3.org/2000/svg", "text");
+          const t = document.createElementNS(SVG_NS, "text");
           t.setAttribute("class", "delta");
           t.setAttribute("text-anchor", "middle");
           if (shape) {
