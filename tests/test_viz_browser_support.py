@@ -38,6 +38,15 @@ CHROMIUM_FLAGS = (
 )
 
 
+def fold_skip(report: pytest.TestReport) -> None:
+    """Report every browser test skipped for want of Chromium at one place, so that pytest's
+    summary shows the reason, and how to install it, on a single line (conftest calls this).
+    """
+    longrepr = report.longrepr
+    if report.skipped and isinstance(longrepr, tuple) and SKIP_REASON in str(longrepr[2]):
+        report.longrepr = (__file__, 1, longrepr[2])
+
+
 def find_chromium() -> tuple[str, str] | None:
     """(browser, driver) paths of an installed Chromium and its chromedriver, or None."""
     browser = next(
