@@ -1,8 +1,9 @@
 """Watch backpropagation happen: one self-contained HTML page that replays a backward pass.
 
-``explore(root)`` lays out root's computation graph exactly as ``viz.draw`` does (Graphviz, inline
-SVG) and adds a small script and style of its own; the page needs nothing else (no network, no
-file beside it), so it opens from ``file://`` and inside a notebook (``_repr_html_``).
+``explore(root)`` lays out root's computation graph as ``viz.draw`` does (Graphviz, inline SVG;
+a little more room between ranks, for the numbers the edges carry) and adds a small script and
+style of its own; the page needs nothing else (no network, no file beside it, not even a URL), so
+it opens from ``file://`` and inside a notebook (``_repr_html_``).
 
 What the page does, and the contract tests hold on to:
 
@@ -45,6 +46,7 @@ from viz.backend import run_renderer
 from viz.graph import (
     _draw,
     check_digits,
+    derived_labels,
     evaluation_order,
     format_number,
     is_constant,
@@ -231,11 +233,12 @@ def explore(
         svg,
     )
 
+    derived = derived_labels(order)  # y_j, a − y, (a − y)²: as the picture names them
     nodes = []
     for i, v in enumerate(order):
         entry: dict[str, Any] = {
             "label": str(v.label),
-            "html": label_markup(str(v.label)) if v.label else "",
+            "html": label_markup(str(v.label)) if v.label else derived.get(v, ""),
             "data": num(v.data),
             "grad": num(final[i]),
             "engine": num(float(v.grad)),
