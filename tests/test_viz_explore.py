@@ -358,6 +358,9 @@ def test_the_mlp_training_step_page_loads_and_steps(chrome: Any, tmp_path: Path)
     go(chrome, len(order))
     assert shown_grads(chrome) == {i: format_number(float(v.grad), 4) for i, v in enumerate(order)}
     chrome.save_screenshot(str(output_dir() / "explore-mlp.png"))
+    go(chrome, 40)  # mid-way through the output layer, scrolled to the node being processed
+    chrome.find_element("id", "next").click()
+    chrome.save_screenshot(str(output_dir() / "explore-mlp-step.png"))
     size = path.stat().st_size
     (output_dir() / "explore-mlp-figures.txt").write_text(
         f"nodes {len(order)}; page {size:,} bytes; made in {made:.2f} s; "
