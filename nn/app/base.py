@@ -65,6 +65,28 @@ class Formatter(argparse.ArgumentDefaultsHelpFormatter):
         return super()._get_help_string(action)
 
 
+# -- a subcommand that needs the viz extra ----------------------------------------------------
+
+
+def accept_anything(parser: argparse.ArgumentParser, missing: ImportError) -> None:
+    """Make ``parser`` take any arguments, so that ``require_viz`` says what to install.
+
+    For a subcommand whose options come from viz when viz cannot be imported: every argument,
+    an option or --help included, lands in ``rest`` (no prefix marks an option), so that the
+    user reads how to install viz, not "unrecognized arguments".
+    """
+    parser.prefix_chars = "\0"
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.set_defaults(missing_viz=str(missing))
+
+
+def require_viz(args: argparse.Namespace, what: str) -> None:
+    """CommandError saying how to install viz if ``accept_anything`` stood in for the options."""
+    missing = getattr(args, "missing_viz", None)
+    if missing is not None:
+        raise CommandError(f"{what} needs the viz extra ({missing}): pip install 'chainrule[viz]'")
+
+
 # -- output that the terminal can encode --------------------------------------------------------
 
 
