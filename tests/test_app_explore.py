@@ -118,6 +118,19 @@ def test_a_model_of_no_known_dataset_needs_input_and_target(
     assert (status, err) == (0, "")
 
 
+def test_a_graph_too_big_for_a_page_is_refused_and_nothing_written(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    out = tmp_path / "big.html"
+    status, stdout, err = run(capsys, "--arch", "64,80,10", "--out", str(out))
+    # 64·80 + 80·10 weights alone are 5,920 values, beyond viz.MAX_NODES (5,000).
+    assert (status, stdout) == (2, "")
+    assert err.startswith("chainrule explore: error: explore: the graph has ")
+    assert "more than the 5,000" in err
+    assert err.count("\n") == 1
+    assert not out.exists()
+
+
 def test_help_names_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, _ = run(capsys, "--help")
     assert status == 0

@@ -12,6 +12,7 @@ import contextlib
 import io
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn, Protocol, TextIO
 
 from nn.notation import to_ascii
@@ -85,6 +86,20 @@ def require_viz(args: argparse.Namespace, what: str) -> None:
     missing = getattr(args, "missing_viz", None)
     if missing is not None:
         raise CommandError(f"{what} needs the viz extra ({missing}): pip install 'chainrule[viz]'")
+
+
+@contextlib.contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Within it, a renderer that fails and a file ``out`` that cannot be written end as one-line
+    CommandErrors (call it after ``require_viz``: it imports viz)."""
+    from viz.backend import RendererNotFound, RenderError
+
+    try:
+        yield
+    except (RendererNotFound, RenderError) as e:
+        raise CommandError(str(e)) from None
+    except OSError as e:
+        raise CommandError(f"cannot write {out}: {e}") from None
 
 
 # -- output that the terminal can encode --------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nn.app.base import BadOptionError, CommandError, accept_anything, require_viz
+from nn.app.base import BadOptionError, accept_anything, require_viz, writing
 from nn.app.example import add_digits_argument, add_network_arguments, build_example
 
 NAME = "explore"
@@ -51,7 +51,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Make and write the page, print its path."""
     require_viz(args, "the explorer page")
-    from viz.backend import RendererNotFound, RenderError
     from viz.explore import explore
 
     out = Path(args.out)
@@ -60,12 +59,9 @@ def run(args: argparse.Namespace) -> int:
     example = build_example(args)
     model = None if args.no_network else example.model
     try:
-        explore(example.cost, out, digits=args.digits, model=model)
+        with writing(out):
+            explore(example.cost, out, digits=args.digits, model=model)
     except ValueError as e:  # a graph too big for a page, a derivative that is not finite
         raise BadOptionError(str(e)) from None
-    except (RendererNotFound, RenderError) as e:
-        raise CommandError(str(e)) from None
-    except OSError as e:
-        raise CommandError(f"cannot write {out}: {e}") from None
     print(f"wrote {out}")
     return 0

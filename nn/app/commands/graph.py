@@ -16,7 +16,7 @@ import argparse
 from pathlib import Path
 
 from autograd import topological_order
-from nn.app.base import BadOptionError, CommandError, accept_anything, require_viz
+from nn.app.base import BadOptionError, accept_anything, require_viz, writing
 from nn.app.example import add_digits_argument, add_network_arguments, build_example
 
 NAME = "graph"
@@ -102,7 +102,6 @@ def output_path(args: argparse.Namespace) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Build the example, draw it, write it; print the path."""
     require_viz(args, "drawing graphs")
-    from viz.backend import RendererNotFound, RenderError
     from viz.graph import draw
     from viz.network import draw_network
     from viz.render import render
@@ -124,11 +123,7 @@ def run(args: argparse.Namespace) -> int:
         graph = draw_network(model, args.rankdir, digits=args.digits)
     else:
         graph = draw(cost, args.rankdir, digits=args.digits, shade=args.shade, cluster=args.cluster)
-    try:
+    with writing(out):
         written = render(graph, out, format=fmt)
-    except (RendererNotFound, RenderError) as e:
-        raise CommandError(str(e)) from None
-    except OSError as e:
-        raise CommandError(f"cannot write {out}: {e}") from None
     print(f"wrote {written}")
     return 0
