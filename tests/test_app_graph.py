@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 import viz
 from nn.app.commands import graph
 from nn.app.main import run_alone
+from nn.losses import binary_cross_entropy, cross_entropy
 from nn.module import MLP
 from tests.support.cli import SVG, assert_one_line_error, run
 from tests.support.svg import only_these, pure_only, svg_nodes
@@ -141,6 +143,17 @@ def test_digits_seed_shade_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
         ),
         (["--out", "picture.gif"], 2, "cannot tell the format from the suffix '.gif'"),
         (["--rankdir", "XY"], 2, "argument --rankdir: invalid choice: 'XY'"),
+        (["--activation", "swish"], 2, "argument --activation: invalid choice: 'swish'"),
+        (["--loss", "hinge"], 2, "argument --loss: invalid choice: 'hinge'"),
+        (["--input", "1,nan"], 2, "argument --input: '1,nan' is not a list of finite numbers"),
+        (["--arch", "2,1", "--model", "m.json"], 2, "not allowed with argument --arch"),
+        (
+            ["--arch", "2,2", "--loss", "cross_entropy", "--output-activation", "tanh"],
+            2,
+            "the cross_entropy loss needs a softmax output layer, not tanh",
+        ),
+        (["--arch", "2,1", "--target", "1,0"], 1, "--target has 2 numbers but the network has 1"),
+        (["--model", "none.json"], 1, "no model file 'none.json'"),
         (["--out", "blocker/g.svg"], 1, "cannot write blocker/g.svg"),
     ],
 )
@@ -183,6 +196,49 @@ def test_the_parts_are_reusable_by_another_parser(
     assert len(svg_nodes((tmp_path / "n.svg").read_bytes())) == 5
 
 
+def test_network_options_choose_activations_loss_input_and_target(tmp_path: Path) -> None:
+    # Drawn to DOT (no renderer needed): the operations and numbers are in the source.
+    out = tmp_path / "g.dot"
+    argv = ["--arch", "2,2,2", "--activation", "tanh", "--loss", "cross_entropy"]
+    argv += ["--input", "0.5,-0.25", "--target", "0,1", "--out", str(out)]
+    assert viz_main(argv) == 0
+    source = out.read_text()
+    # tanh in the hidden layer (op symbol "tanh"), the output through softmax (exp), and the
+    # constant inputs x as given.
+    assert source.count("<tanh>") == 2
+    assert "<exp>" in source
+    assert "<TD>0.5</TD>" in source
+    assert "<TD>-0.25</TD>" in source
+    # The cost is the cross entropy of the same network built here: -ln a_1 (target 0,1).
+    model = MLP(2, [2, 2], "tanh", output_activation="softmax", seed=0)
+    cost = cross_entropy(model.forward([0.5, -0.25]), [0.0, 1.0])
+    assert f"<TD>C</TD><TD>data {viz.graph.format_number(cost.data, 4)}</TD>" in source
+
+
+def test_a_saved_model_is_drawn_on_an_example_of_its_dataset(tmp_path: Path) -> None:
+    MLP(2, [3, 2], output_activation="softmax", seed=5).save(tmp_path / "m.json")
+    out = tmp_path / "g.dot"
+    assert viz_main(["--model", str(tmp_path / "m.json"), "--out", str(out)]) == 0
+    source = out.read_text()
+    # The model's own weights are drawn (not a fresh --arch network's).
+    w = MLP.load(tmp_path / "m.json").w(1, 0, 0).data
+    assert f"data {viz.graph.format_number(w, 4)}</TD>" in source
+    assert "<exp>" in source  # softmax output, so cross entropy by default
+
+
+def test_a_graph_too_big_to_lay_out_is_refused_at_once(tmp_path: Path) -> None:
+    # --arch 150,150: 22,650 weights, 23,401 values; Graphviz would take many minutes.
+    started = time.monotonic()
+    done = run_module("--arch", "150,150", "--out", "g.svg", cwd=tmp_path)
+    assert time.monotonic() - started < 30.0
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "the full graph of this network has 23,401 values" in done.stderr
+    assert f"more than the {graph.MAX_GRAPH_VALUES:,}" in done.stderr
+    assert "--collapse" in done.stderr
+    assert not (tmp_path / "g.svg").exists()
+
+
 # -- as `chainrule graph` ---------------------------------------------------------------------
 
 
@@ -200,6 +256,22 @@ def test_graph_draws_an_svg(capsys: pytest.CaptureFixture[str], tmp_path: Path) 
     # seed), shown with 4 significant digits (its default --digits).
     weight = MLP(2, [2, 1], seed=0).w(2, 0, 0).data
     assert f"data {weight:.4g}".replace("-", "&#45;") in path.read_text()
+
+
+def test_graph_takes_the_network_options(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "g.dot"
+    argv = ["--arch", "2,2", "--activation", "relu", "--loss", "binary_cross_entropy"]
+    argv += ["--input", "0.5,1", "--target", "1,0", "--out", str(path)]
+    status, _, err = run(capsys, "graph", *argv)
+    assert status == 0, err
+    # The same step built here: binary cross entropy gets a sigmoid output layer by default.
+    model = MLP(2, [2], "relu", output_activation="sigmoid", seed=0)
+    cost = binary_cross_entropy(model.forward([0.5, 1.0]), [1.0, 0.0])
+    source = path.read_text()
+    assert f"<TD>C</TD><TD>data {viz.graph.format_number(cost.data, 4)}</TD>" in source
+    assert "<TD>0.5</TD>" in source  # the input as given
 
 
 def test_graph_bad_input_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

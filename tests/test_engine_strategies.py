@@ -37,6 +37,15 @@ def test_reals_stay_in_bounds_and_away_from_avoided_points(data: st.DataObject) 
         assert abs(x - p) >= gap - 1e-12
 
 
+def test_reals_with_a_zero_gap_around_both_zeros_still_draws() -> None:
+    """Cutting ±0 with gap 0 leaves a piece from 0.0 to -0.0: it holds 0 and must be drawable
+    (Hypothesis found lo=-1, hi=9, avoid=[0.0, -0.0], gap=0 raising InvalidArgument)."""
+    strategy = reals(-1.0, 9.0, avoid=[0.0, -0.0], gap=0.0)
+    assert find(strategy, lambda x: x == 0.0) == 0.0
+    assert find(strategy, lambda x: x > 1.0) > 1.0
+    assert find(strategy, lambda x: x < 0.0) < 0.0
+
+
 def test_reals_can_reach_both_sides_of_an_avoided_point() -> None:
     """Cutting out a neighbourhood leaves both sides available."""
     strategy = reals(-1.0, 1.0, avoid=[0.0], gap=0.25)

@@ -11,12 +11,16 @@ from __future__ import annotations
 import math
 import re
 import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 import viz
 from autograd import Value
 from nn import MLP, squared_error
+from tests.support.browser import open_page, start_browser
 from viz.graph import (
     SHADE_RGB,
     evaluation_order,
@@ -29,9 +33,9 @@ from viz.graph import (
 # Node and edge defaults every drawing starts with (Graphviz sorts no attributes: the graphviz
 # package writes keyword attributes in alphabetical order).
 HEADER = """digraph {
-\tgraph [fontname=Helvetica rankdir=LR]
-\tnode [fontname=Helvetica fontsize=12 height=0 margin=0 shape=none width=0]
-\tedge [fontname=Helvetica fontsize=10]
+\tgraph [fontname=Verdana rankdir=LR]
+\tnode [fontname=Verdana fontsize=12 height=0 margin=0 shape=none width=0]
+\tedge [fontname=Verdana fontsize=10]
 """
 TABLE = '<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5">'
 OP = "height=0.3 margin=0.04 shape=ellipse width=0.4"
@@ -328,3 +332,118 @@ def test_bad_arguments_are_named() -> None:
 
 def test_rankdir_is_passed_to_graphviz() -> None:
     assert "rankdir=TB" in viz.draw(Value(1.0), rankdir="TB").source
+
+
+def test_several_outputs_in_one_picture_share_their_values() -> None:
+    a, b = Value(2.0, "a"), Value(3.0, "b")
+    product, total = a * b, a + b
+    product.label, total.label = "p", "s"
+    source = viz.draw([product, total]).source
+    # a and b once each, the two results, and one operation per result: 3 edges each.
+    assert len(re.findall(r"^\s*v\d+ \[", source, flags=re.M)) == 4
+    assert source.count("->") == 6
+    assert "<TD>p</TD>" in source
+    assert "<TD>s</TD>" in source
+    # The same as drawing each alone, where nothing is shared.
+    assert viz.draw([product]).source == viz.draw(product).source
+
+
+def test_a_network_is_sent_to_draw_network() -> None:
+    with pytest.raises(TypeError, match=r"for a whole network \(MLP\) use viz.draw_network"):
+        viz.draw(MLP(2, [1], seed=0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="the list holds int"):
+        viz.draw([Value(1.0), 3])  # type: ignore[list-item]
+    with pytest.raises(TypeError, match="draw needs a Value, got list"):
+        viz.draw([])
+
+
+def test_a_squared_errors_terms_are_named_and_z_grads_called_delta() -> None:
+    model = MLP(2, [1], seed=0)
+    cost = squared_error(model([0.3, 0.5]), [0.25])
+    cost.backward()
+    source = viz.draw(cost).source
+    y = '<I>y</I><SUB><FONT POINT-SIZE="9">0</FONT></SUB>'
+    a = label_html("a_{0}^(1)")
+    # The target y_0 (a plain number: data, no grad), a − y and (a − y)².
+    assert f"<TD>{y}</TD><TD>data 0.25</TD></TR>" in source
+    diff = next(v for v in evaluation_order(cost) if v.op == "-")
+    assert f"<TD>{a} − {y}</TD><TD>data {format_number(diff.data, 4)}</TD>" in source
+    sup2 = '<SUP><FONT POINT-SIZE="9">2</FONT></SUP>'
+    assert f"<TD>({a} − {y}){sup2}</TD>" in source
+    # ∂C/∂z_0^(1) is the notes' δ_0^(1).
+    z = next(v for v in evaluation_order(cost) if v.label == "z_{0}^(1)")
+    delta = "= <I>δ</I>" + label_html("z_{0}^(1)").removeprefix("<I>z</I>")
+    assert f"<TD>grad {format_number(z.grad, 4)}</TD><TD>{delta}</TD>" in source
+    # A difference of anything else stays unnamed.
+    u, w = Value(1.0, "u"), Value(2.0)
+    assert "<I>y</I>" not in viz.draw(u - w).source
+
+
+@pytest.fixture(scope="module")
+def chrome(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    driver = start_browser(tmp_path_factory.mktemp("chromium-profile"))
+    yield driver
+    driver.quit()
+
+
+def test_every_text_fits_its_cell_in_a_browser(chrome: Any, tmp_path: Path) -> None:
+    # The layout measures text in Verdana; Chromium here draws with whatever sans font the
+    # machine has (DejaVu Sans on Debian, wider than Helvetica): each text must still end
+    # inside its own cell, measured by the browser itself.
+    model = MLP(2, [3, 2], seed=1)
+    cost = squared_error(model([0.8607, -0.3333]), [0.123456, 0.987654])
+    cost.backward()
+    path = tmp_path / "g.svg"
+    viz.render(cost, path, digits=6, cluster=True)
+    open_page(chrome, path)
+    overflows = chrome.execute_script(
+        """const bad = [];
+        document.querySelectorAll('g.node').forEach((g) => {
+          const cells = Array.from(g.querySelectorAll('polygon')).map((p) => p.getBBox());
+          g.querySelectorAll('text').forEach((t) => {
+            const b = t.getBBox();
+            const mid = b.y + b.height / 2;
+            const cell = cells.find((c) => b.x >= c.x - 0.5 && b.x <= c.x + c.width &&
+                                           mid >= c.y && mid <= c.y + c.height);
+            if (cell && b.x + b.width > cell.x + cell.width + 0.5) bad.push(t.textContent);
+          });
+        });
+        return bad;"""
+    )
+    assert overflows == []
+    fonts = chrome.execute_script(
+        "return getComputedStyle(document.querySelector('text')).fontFamily;"
+    )
+    assert "Verdana" in fonts
+
+
+def test_expand_draws_each_weighted_sum_as_products_and_a_sum() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    x = [0.3, 0.5]
+    cost = squared_error(model(x), [0.5])
+    cost.backward()
+    source = viz.draw(cost, expand=True).source
+    assert "Σw" not in source
+    # One × per weight (2·2 + 2·1), one + per neuron, plus the cost's own operations.
+    assert len(re.findall(r"^\s*mop\d+_\d+ \[label=<×>", source, flags=re.M)) == 6
+    assert len(re.findall(r"^\s*op\d+ \[label=<\+>", source, flags=re.M)) == 3
+    # Every product's data is w_k · a_k and its grad is z's: ∂z/∂(w_k a_k) = 1.
+    zs = [v for v in evaluation_order(cost) if v.label.startswith("z_")]
+    assert len(zs) == 3
+    for z in zs:
+        n = len(z.parents) // 2 if not z.constants else len(z.constants)
+        ins = list(z.constants) if z.constants else [a.data for a in z.parents[n : 2 * n]]
+        for w, a in zip(z.parents[:n], ins, strict=True):
+            cell = (
+                f"<TD>data {format_number(w.data * a, 4)}</TD><TD>grad {format_number(z.grad, 4)}"
+            )
+            assert cell in source, z.label
+
+
+def test_a_constant_shows_no_grad() -> None:
+    x = Value(3.0, "x")
+    out = x * 2.0
+    out.backward()
+    source = viz.draw(out).source
+    assert "<TD>data 2</TD></TR>" in source  # the constant 2: data, and no grad cell
+    assert "<TD>x</TD><TD>data 3</TD><TD>grad 2</TD>" in source

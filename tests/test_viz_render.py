@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import time
 from pathlib import Path
 
 import graphviz
@@ -224,11 +225,55 @@ def test_no_renderer_writes_the_dot_source_and_says_how_to_install(
 def test_no_renderer_keeps_a_dot_target_apart(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    # Asked for SVG at a path ending in .dot: the DOT source must not take the target's place.
+    # Asked for SVG at a path ending in .dot: refused before anything is written, so neither
+    # SVG bytes nor the DOT fallback can take the place of a file named for DOT.
     only_these(monkeypatch, tmp_path / "empty")
-    with pytest.raises(viz.RendererNotFound) as info:
-        viz.render(example(), tmp_path / "odd.dot")
-    assert info.value.dot_path == tmp_path / "odd.gv"
+    with pytest.raises(ValueError, match=r"names the format 'dot' but format='svg'"):
+        viz.render(example(), tmp_path / "odd.dot", format="svg")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty", "python-bin"]
+
+
+@pytest.mark.parametrize(
+    ("name", "format", "message"),
+    [
+        ("x.png", "svg", "names the format 'png' but format='svg'"),
+        ("x.pdf", "svg", "names the format 'pdf'"),
+        ("x.pdf", None, "cannot tell the format of .* from its suffix '.pdf'"),
+        ("x", None, "cannot tell the format"),
+    ],
+)
+def test_a_name_that_disagrees_with_the_format_is_refused(
+    tmp_path: Path, name: str, format: str | None, message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        viz.render(example(), tmp_path / name, format=format)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_format_comes_from_the_suffix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pure_only(monkeypatch, tmp_path)
+    e = example()
+    assert viz.render(e, tmp_path / "g.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert viz.render(e, tmp_path / "g.svg").read_bytes().lstrip().startswith(b"<?xml")
+    assert viz.render(e, tmp_path / "g.gv").read_text() == viz.draw(e).source
+    assert viz.render(e, tmp_path / "G.DOT").read_text() == viz.draw(e).source
+
+
+def test_a_renderer_that_never_answers_is_stopped(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    bindir = tmp_path / "bin"
+    # A wrapper whose child holds the output pipes open: stopping the wrapper alone would
+    # leave the wait for its output hanging until the child ends.
+    fake_program(bindir, "dot", "/bin/sleep 30\n")
+    only_these(monkeypatch, bindir)
+    monkeypatch.setenv("CHAINRULE_RENDER_TIMEOUT", "0.5")
+    started = time.monotonic()
+    with pytest.raises(viz.RenderError, match=r"did not finish within 0.5 s") as info:
+        viz.render(example(), tmp_path / "g.svg")
+    assert time.monotonic() - started < 10.0
+    assert "\n" not in str(info.value)
+    assert not (tmp_path / "g.svg").exists()
 
 
 def test_to_svg_without_renderer_raises_and_writes_nothing(
@@ -334,3 +379,27 @@ def test_renderer_is_quiet_about_glyph_warnings(
     assert "×" in svg
     assert capfd.readouterr().err == ""
     assert math.isfinite(float(re.findall(r'width="([\d.]+)pt"', svg)[0]))
+
+
+def test_png_output_keeps_subscripts_and_superscripts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # graphviz-pure's PNG sets <SUB>/<SUP> on the baseline ("w0,0(1)"): the renderer is given
+    # Unicode script characters instead, which it places like any other.
+    bindir = tmp_path / "bin"
+    seen = tmp_path / "stdin.dot"
+    fake_program(bindir, "dot", f'while read -r line; do echo "$line" >> "{seen}"; done\n')
+    only_these(monkeypatch, bindir)
+    w = Value(0.5, "w_{0,1}^(1)")
+    (w * 2.0).backward()
+    viz.render(w * 2.0, tmp_path / "g.png")
+    text = seen.read_text(encoding="utf-8")
+    assert "<I>w</I>₀,₁⁽¹⁾" in text
+    assert "<SUB>" not in text
+    assert "<SUP>" not in text
+
+
+def test_a_real_png_has_the_png_signature(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    pure_only(monkeypatch, tmp_path)
+    data = viz.render(example(), tmp_path / "g.png").read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -2,8 +2,9 @@
 
 ``draw(root)`` returns a ``graphviz.Digraph`` (a notebook shows it inline), ``render(root,
 path)`` writes it to a file, ``to_svg(root)`` returns the SVG text, and ``draw_network(model)``
-draws an ``nn.MLP`` with one node per neuron. Rendering uses the system Graphviz ``dot`` if it
-is installed, otherwise ``graphviz-pure`` (``pip install 'chainrule[viz]'``).
+draws an ``nn.MLP`` with one node per neuron, and ``explore(root)`` makes an HTML page that
+replays the backward pass step by step (``viz.explore``). Rendering uses the system Graphviz
+``dot`` if it is installed, otherwise ``graphviz-pure`` (``pip install 'chainrule[viz]'``).
 
 >>> from autograd import Value
 >>> import viz
@@ -16,6 +17,7 @@ is installed, otherwise ``graphviz-pure`` (``pip install 'chainrule[viz]'``).
 
 from nn.notation import LABEL_PATTERN, parse_label
 from viz.backend import FORMATS, RendererNotFound, RenderError, find_renderer
+from viz.explore import MAX_NODES, ExplorerPage, explore
 from viz.graph import Digraph, draw
 from viz.network import draw_network
 from viz.render import render, to_svg
@@ -23,11 +25,14 @@ from viz.render import render, to_svg
 __all__ = [
     "FORMATS",
     "LABEL_PATTERN",
+    "MAX_NODES",
     "Digraph",
+    "ExplorerPage",
     "RenderError",
     "RendererNotFound",
     "draw",
     "draw_network",
+    "explore",
     "find_renderer",
     "parse_label",
     "render",

@@ -11,9 +11,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
+
+#: The fonts an SVG names for its text; kept here (not in viz.graph, which imports this module).
+FONT_FAMILY = "Verdana,DejaVu Sans,Helvetica,Arial,sans-serif"
 
 #: Output formats ``render`` accepts: those both renderers write (graphviz-pure has no PDF),
 #: and the DOT source itself.
@@ -76,16 +80,42 @@ def check_format(format: str) -> str:
     return format
 
 
+#: Seconds a renderer may take before it is stopped: far more than any graph ``draw`` is meant
+#: for needs, so that a ``dot`` that never answers ends with an error instead of a hang.
+#: ``CHAINRULE_RENDER_TIMEOUT`` (seconds) overrides it.
+RENDER_TIMEOUT = 60.0
+
+
+def render_timeout() -> float:
+    """``RENDER_TIMEOUT``, or ``$CHAINRULE_RENDER_TIMEOUT`` if that is a positive number."""
+    text = os.environ.get("CHAINRULE_RENDER_TIMEOUT", "")
+    try:
+        value = float(text)
+    except ValueError:
+        return RENDER_TIMEOUT
+    return value if value > 0 else RENDER_TIMEOUT
+
+
 def run_renderer(source: str, format: str) -> bytes:
-    """Lay out DOT ``source`` and return the output in ``format`` (svg or png)."""
+    """Lay out DOT ``source`` and return the output in ``format`` (svg or png).
+
+    Stops the renderer after ``render_timeout()`` seconds with a ``RenderError``.
+    """
     check_format(format)
     exe = find_renderer()
     if exe is None:
         raise RendererNotFound(f"{not_found_message()}; {INSTALL_HINT}")
+    if format == "png":
+        source = unicode_scripts(source)
+    timeout = render_timeout()
     try:
-        done = subprocess.run(
-            [exe, f"-T{format}"], input=source.encode("utf-8"), capture_output=True, check=False
-        )
+        done = _run_with_timeout([exe, f"-T{format}"], source.encode("utf-8"), timeout)
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"{exe} -T{format} did not finish within {timeout:g} s and was stopped; draw a "
+            "smaller graph (for a network, one node per neuron: --collapse or viz.draw_network)"
+            ", or allow more time with CHAINRULE_RENDER_TIMEOUT=<seconds>"
+        ) from None
     except OSError as e:
         raise RenderError(f"could not run the renderer {exe}: {e}") from e
     if done.returncode != 0:
@@ -93,7 +123,10 @@ def run_renderer(source: str, format: str) -> bytes:
         err = done.stderr.decode("utf-8", "replace").strip()
         raise RenderError(f"{exe} -T{format} failed with exit status {done.returncode}: {err}")
     if format == "svg":
-        return place_scripts(done.stdout.decode("utf-8")).encode("utf-8")
+        svg = place_scripts(done.stdout.decode("utf-8"))
+        # The layout measured text in Verdana; a viewer without it falls back to a sans font no
+        # wider (DejaVu Sans, Helvetica, Arial), never to its default serif.
+        return svg.replace('font-family="Verdana"', f'font-family="{FONT_FAMILY}"').encode()
     return done.stdout
 
 
@@ -118,3 +151,58 @@ def place_scripts(svg: str) -> str:
         return _Y.sub(lambda y: f'y="{float(y.group(1)) + shift:.2f}"', tag, count=1)
 
     return _SCRIPT.sub(move, svg)
+
+
+def _run_with_timeout(
+    command: list[str], data: bytes, timeout: float
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``command`` on ``data``; on timeout stop it and everything it started, then raise.
+
+    ``subprocess.run`` would kill only the program itself, and then wait for its output pipes
+    to close, which a child it left running (a wrapper script's) may never do.
+    """
+    posix = os.name == "posix"
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=posix,  # its own process group, so that the group can be stopped
+    )
+    try:
+        out, err = proc.communicate(data, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if posix:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:  # pragma: no cover - Windows has no process groups to signal
+            proc.kill()
+        proc.communicate()
+        raise
+    return subprocess.CompletedProcess(command, proc.returncode, out, err)
+
+
+_SUBSCRIPTS = dict(
+    zip("0123456789+-−=()aehijklmnoprstuvx,", "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ,", strict=True)
+)
+_SUPERSCRIPTS = dict(zip("0123456789+-−=()inyx,", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ⁱⁿʸˣ,", strict=True))
+_HTML_SCRIPT = re.compile(
+    r'<(SUB|SUP)>(?:<FONT POINT-SIZE="[\d.]+">)?([^<]*)(?:</FONT>)?</\1>', re.IGNORECASE
+)
+
+
+def unicode_scripts(source: str) -> str:
+    """DOT ``source`` with HTML-like subscripts and superscripts as Unicode script characters.
+
+    graphviz-pure's PNG output sets <SUB> and <SUP> text on the baseline at full size, so
+    w_{0,0}^(1) would read "w0,0(1)"; ₀,₀⁽¹⁾ are ordinary characters that any renderer places
+    right. Scripts holding a character with no Unicode script form are left as they are.
+    """
+
+    def replace(m: re.Match[str]) -> str:
+        table = _SUBSCRIPTS if m.group(1).upper() == "SUB" else _SUPERSCRIPTS
+        text = m.group(2)
+        if all(c in table for c in text):
+            return "".join(table[c] for c in text)
+        return m.group(0)
+
+    return _HTML_SCRIPT.sub(replace, source)

@@ -25,10 +25,10 @@ What the drawing shows, and the choices behind it:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
-from autograd import Value
+from autograd import Constant, Value
 from nn.notation import parse_label
 from viz.backend import run_renderer
 
@@ -41,12 +41,21 @@ except ImportError as exc:  # pragma: no cover - depends on the installation
 
 RANKDIRS = ("LR", "RL", "TB", "BT")
 
-FONT = "Helvetica"
+#: The font the layout measures text with: Verdana, the widest of the common sans fonts (DejaVu
+#: Sans, rsvg-convert's and most Linux browsers' fallback, is a little narrower; Helvetica and
+#: Arial much narrower), so that every cell is wide enough whichever of them a viewer draws with.
+FONT = "Verdana"
 FONT_SIZE = 12
 #: Subscripts and superscripts are set smaller, as in print.
 SCRIPT_SIZE = 9
 #: |grad| shading runs from white (0) to this colour (the largest |grad|).
 SHADE_RGB = (0xEF, 0x65, 0x48)
+
+
+def is_constant(v: Value) -> bool:
+    """Whether v is a constant of the engine (``autograd.Constant``): a plain number lifted into
+    an expression (the 2 of ``x * 2``), which is not differentiated and receives no gradient."""
+    return isinstance(v, Constant)
 
 
 def escape_html(text: str) -> str:
@@ -132,26 +141,54 @@ def op_symbol_html(op: str, has_constants: bool = False) -> str:
     return escape_html(op)
 
 
-def evaluation_order(root: Value) -> list[Value]:
+def roots_of(root: Value | Sequence[Value], what: str = "draw") -> list[Value]:
+    """The outputs to draw: ``root`` itself, or each Value of a list or tuple of them.
+
+    TypeError naming what was given otherwise; for a network, saying to use draw_network.
+    """
+    if isinstance(root, Value):
+        return [root]
+    if hasattr(root, "layers") and hasattr(root, "sizes"):
+        raise TypeError(
+            f"{what} draws the computation graph of a Value; for a whole network "
+            f"({type(root).__name__}) use viz.draw_network(model), or {what} its cost"
+        )
+    if isinstance(root, (list, tuple)) and root:
+        bad = [v for v in root if not isinstance(v, Value)]
+        if not bad:
+            return list(root)
+        raise TypeError(
+            f"{what} needs Values, but the list holds {type(bad[0]).__name__}: {bad[0]!r}"
+        )
+    raise TypeError(
+        f"{what} needs a Value, got {type(root).__name__}: {root!r} "
+        "(a non-empty list of Values draws several outputs in one picture)"
+    )
+
+
+def evaluation_order(root: Value | Sequence[Value]) -> list[Value]:
     """Every value of root's graph once, each after all of its arguments (root last).
 
-    Depth-first in the order of ``parents``, with an explicit stack (no recursion).
+    Depth-first in the order of ``parents``, with an explicit stack (no recursion). For several
+    outputs, each one's graph in turn, values they share taken once (where first reached).
     """
-    if not isinstance(root, Value):
-        raise TypeError(f"draw needs a Value, got {type(root).__name__}: {root!r}")
     order: list[Value] = []
-    entered = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, pending = stack[-1]
-        for p in pending:
-            if p not in entered:
-                entered.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
+    entered: set[Value] = set()
+    for top in roots_of(root):
+        if top in entered:
+            continue
+        entered.add(top)
+        stack = [(top, iter(top.parents))]
+        while stack:
+            node, pending = stack[-1]
+            for p in pending:
+                if p not in entered:
+                    entered.add(p)
+                    stack.append((p, iter(p.parents)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
     return order
 
 
@@ -224,14 +261,17 @@ def _edge_labels(node: Value) -> list[str | None]:
 
 
 def draw(
-    root: Value,
+    root: Value | Sequence[Value],
     rankdir: str = "LR",
     *,
     digits: int = 4,
     shade: bool = False,
     cluster: bool = False,
+    expand: bool = False,
 ) -> Digraph:
     """The computation graph of ``root`` as a ``graphviz.Digraph`` (a notebook shows it inline).
+
+    ``root`` is a Value, or a list of Values drawn in one picture (values they share once).
 
     ``rankdir``: LR (inputs on the left), RL, TB or BT. ``digits``: significant digits of
     data and grad. ``shade``: fill each value's record by its |grad| relative to the largest
@@ -239,14 +279,43 @@ def draw(
     grad gets the full colour). ``cluster``: box the nodes of each neuron (its weights, bias,
     z and a, with their operations) inside a box per layer, found from the notes' labels;
     layer 0 (inputs labelled ``a_{k}^(0)`` and constant inputs of layer 1) gets its own box.
+    ``expand``: draw each weighted sum z = Σ_k w_k a_k + b as micrograd's lecture does, one
+    ``×`` per term (its product a value of its own, whose grad is z's: ∂z/∂(w_k a_k) = 1) and
+    one ``+`` adding the products and b; constant inputs x_k become leaves beside their weight.
 
     Drawing is linear in the graph's size; laying out tens of thousands of nodes takes the
     renderer minutes, so for a whole network prefer ``draw_network``.
     """
+    return _draw(root, rankdir, digits=digits, shade=shade, cluster=cluster, expand=expand)
+
+
+def _draw(
+    root: Value | Sequence[Value],
+    rankdir: str = "LR",
+    *,
+    digits: int = 4,
+    shade: bool = False,
+    cluster: bool = False,
+    grad_text: Callable[[Value], str] | None = None,
+    ids: bool = False,
+    deltas: bool = True,
+    expand: bool = False,
+    spacing: float | None = None,
+) -> Digraph:
+    """``draw``, plus what ``viz.explore`` needs to bring the picture to life.
+
+    ``grad_text(v)`` replaces the number in v's grad cell (the explorer lays each cell out for
+    the widest number it will show there). ``ids`` gives the SVG elements ids a script can find:
+    value ``v<i>`` keeps its DOT name as id, and the edge from its parent at position j into
+    ``op<i>`` gets the id ``e<i>_<j>``. ``deltas=False`` leaves out the "= δ_j^(l)" cell (a
+    running sum is not yet δ). ``spacing``: Graphviz's ``ranksep`` in inches, room on every edge
+    for the explorer's labels.
+    """
     check_rankdir(rankdir)
     check_digits(digits)
     values = evaluation_order(root)
-    ids = {v: i for i, v in enumerate(values)}
+    index = {v: i for i, v in enumerate(values)}
+    names = derived_labels(values)
     fills: list[float] = []
     if shade:
         fills, _ = relative_sizes(float(v.grad) for v in values)
@@ -259,7 +328,11 @@ def draw(
     for i, v in enumerate(values):
         label = str(v.label)
         group = _group(label)
-        if v.op:
+        if expand and v.op == "wsum":
+            nodes_, edges_ = _expanded_sum(v, i, index, digits, group)
+            nodes += nodes_
+            edges += edges_
+        elif v.op:
             if v.constants:
                 if v.constants not in tables:
                     t = tables[v.constants] = len(tables)
@@ -272,14 +345,27 @@ def draw(
                 )
             symbol = op_symbol_html(v.op, bool(v.constants))
             nodes.append(_Node(f"op{i}", symbol, _OP_ATTRS, group))
-            for p, text in zip(v.parents, _edge_labels(v), strict=True):
-                edges.append((f"v{ids[p]}", f"op{i}", {} if text is None else {"label": text}))
+            for j, (p, text) in enumerate(zip(v.parents, _edge_labels(v), strict=True)):
+                attrs = {} if text is None else {"label": text}
+                if ids:
+                    attrs["id"] = f"e{i}_{j}"
+                edges.append((f"v{index[p]}", f"op{i}", attrs))
             if v.constants:
                 edges.append((f"x{tables[v.constants]}", f"op{i}", {"style": "dashed"}))
             edges.append((f"op{i}", f"v{i}", {}))
         fill = shade_colour(fills[i]) if shade and fills[i] > 0.0 else None
-        html = _value_html(label, v.data, float(v.grad), digits, fill)
-        nodes.append(_Node(f"v{i}", html, {}, group))
+        grad: str | None
+        if grad_text is not None:
+            grad = grad_text(v)
+        elif is_constant(v) or (v in names and not v.parents):
+            # A plain number (a target y_j given to the cost, the 2 of x * 2) is not
+            # differentiated: a grad beside it would mean nothing.
+            grad = None
+        else:
+            grad = format_number(float(v.grad), digits)
+        delta = _delta_html(label) if deltas else None
+        html = _value_html(label, format_number(v.data, digits), grad, fill, names.get(v), delta)
+        nodes.append(_Node(f"v{i}", html, {"id": f"v{i}"} if ids else {}, group))
 
     if cluster:
         # A table read only by the z's of layer 1 is the network's input x: it goes in layer 0.
@@ -287,7 +373,11 @@ def draw(
         nodes = [n._replace(group=(0, None)) if n.name in layer0 else n for n in nodes]
 
     g = Digraph(
-        graph_attr={"rankdir": rankdir, "fontname": FONT},
+        graph_attr={
+            "rankdir": rankdir,
+            "fontname": FONT,
+            **({} if spacing is None else {"ranksep": f"{spacing:g}"}),
+        },
         # Records are HTML tables on a shape-less node with no minimum size, so that edges end
         # at the table's border rather than at Graphviz's default 0.75 x 0.5 inch box.
         node_attr={
@@ -312,14 +402,96 @@ def draw(
     return g
 
 
-def _value_html(label: str, data: float, grad: float, digits: int, fill: str | None) -> str:
+def derived_labels(values: Iterable[Value]) -> dict[Value, str]:
+    """Names, as HTML-like text, for the unlabelled values of a squared error's terms.
+
+    ``squared_error`` computes (a_j − y_j)² from an output a_j^(L) and a plain number y_j, and
+    labels neither y_j nor the difference nor the square; the picture names them from that
+    shape: a leaf subtracted from a value labelled a_{j}^(l) is the target y_j.
+    """
+    names: dict[Value, str] = {}
+    for v in values:
+        if v.label or v.op != "-":
+            continue
+        a, y = v.parents
+        parts = parse_label(str(a.label))
+        if parts is None or parts.letter != "a" or y.label or y.parents:
+            continue
+        y_name = f"<I>y</I>{sub(parts.j)}"
+        names.setdefault(y, y_name)
+        names[v] = f"{label_html(str(a.label))} − {y_name}"
+    for v in values:
+        if not v.label and v.op == "**2" and v.parents[0] in names and v not in names:
+            names[v] = f"({names[v.parents[0]]}){sup('2')}"
+    return names
+
+
+def _delta_html(label: str) -> str | None:
+    """ "= δ_j^(l)" for the grad of z_j^(l): ∂C/∂z_j^(l) is the notes' error δ of that neuron."""
+    parts = parse_label(label)
+    if parts is None or parts.letter != "z" or parts.k is not None:
+        return None
+    return f"= <I>δ</I>{sub(parts.j)}{sup(f'({parts.layer})')}"
+
+
+def _value_html(
+    label: str, data: str, grad: str | None, fill: str | None, name: str | None, delta: str | None
+) -> str:
     bg = f' BGCOLOR="{fill}"' if fill else ""
     head = f"<TD>{label_html(label)}</TD>" if label else ""
+    if name is not None:
+        head = f"<TD>{name}</TD>"
+    tail = f"<TD>{delta}</TD>" if delta else ""
+    grad_cell = "" if grad is None else f"<TD>grad {escape_html(grad)}</TD>"
     return (
         f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="5"{bg}><TR>{head}'
-        f"<TD>data {format_number(data, digits)}</TD>"
-        f"<TD>grad {format_number(grad, digits)}</TD></TR></TABLE>"
+        f"<TD>data {escape_html(data)}</TD>{grad_cell}{tail}</TR></TABLE>"
     )
+
+
+def _expanded_sum(
+    v: Value, i: int, index: dict[Value, int], digits: int, group: tuple[int, int | None] | None
+) -> tuple[list[_Node], list[tuple[str, str, dict[str, str]]]]:
+    """The nodes and edges of weighted sum ``v`` (value ``v<i>``) as × per term and one +."""
+    parents = v.parents
+    if v.constants:
+        n = len(v.constants)
+        weights, bias = parents[:n], parents[n]
+        inputs: list[Value | float] = list(v.constants)
+    else:
+        n = (len(parents) - 1) // 2
+        weights, bias = parents[:n], parents[-1]
+        inputs = list(parents[n : 2 * n])
+    nodes: list[_Node] = []
+    edges: list[tuple[str, str, dict[str, str]]] = []
+    grad = format_number(float(v.grad), digits)
+    for k, (w, a) in enumerate(zip(weights, inputs, strict=True)):
+        w_name = label_html(str(w.label)) if w.label else f"w{sub(str(k))}"
+        if isinstance(a, Value):
+            a_id = f"v{index[a]}"
+            a_name = label_html(str(a.label)) if a.label else f"a{sub(str(k))}"
+            a_data = a.data
+        else:  # a constant input: a leaf of its own, with no grad (nothing asks ∂C/∂x)
+            a_id, a_name, a_data = f"c{i}_{k}", f"x{sub(str(k))}", a
+            nodes.append(
+                _Node(a_id, _value_html("", format_number(a, digits), None, None, a_name, None),
+                      {}, group)
+            )  # fmt: skip
+        product = f"m{i}_{k}"
+        html = _value_html(
+            "", format_number(w.data * a_data, digits), grad, None, f"{w_name}·{a_name}", None
+        )
+        nodes.append(_Node(f"mop{i}_{k}", _SYMBOLS["*"], _OP_ATTRS, group))
+        nodes.append(_Node(product, html, {}, group))
+        edges += [
+            (f"v{index[w]}", f"mop{i}_{k}", {}),
+            (a_id, f"mop{i}_{k}", {}),
+            (f"mop{i}_{k}", product, {}),
+            (product, f"op{i}", {}),
+        ]
+    nodes.append(_Node(f"op{i}", _SYMBOLS["+"], _OP_ATTRS, group))
+    edges += [(f"v{index[bias]}", f"op{i}", {}), (f"op{i}", f"v{i}", {})]
+    return nodes, edges
 
 
 def _constants_html(xs: tuple[float, ...], digits: int) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import io
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn, Protocol, TextIO
 
 from nn.notation import to_ascii
@@ -63,6 +64,42 @@ class Formatter(argparse.ArgumentDefaultsHelpFormatter):
         if action.default is None or action.default is False:
             return action.help
         return super()._get_help_string(action)
+
+
+# -- a subcommand that needs the viz extra ----------------------------------------------------
+
+
+def accept_anything(parser: argparse.ArgumentParser, missing: ImportError) -> None:
+    """Make ``parser`` take any arguments, so that ``require_viz`` says what to install.
+
+    For a subcommand whose options come from viz when viz cannot be imported: every argument,
+    an option or --help included, lands in ``rest`` (no prefix marks an option), so that the
+    user reads how to install viz, not "unrecognized arguments".
+    """
+    parser.prefix_chars = "\0"
+    parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
+    parser.set_defaults(missing_viz=str(missing))
+
+
+def require_viz(args: argparse.Namespace, what: str) -> None:
+    """CommandError saying how to install viz if ``accept_anything`` stood in for the options."""
+    missing = getattr(args, "missing_viz", None)
+    if missing is not None:
+        raise CommandError(f"{what} needs the viz extra ({missing}): pip install 'chainrule[viz]'")
+
+
+@contextlib.contextmanager
+def writing(out: Path) -> Iterator[None]:
+    """Within it, a renderer that fails and a file ``out`` that cannot be written end as one-line
+    CommandErrors (call it after ``require_viz``: it imports viz)."""
+    from viz.backend import RendererNotFound, RenderError
+
+    try:
+        yield
+    except (RendererNotFound, RenderError) as e:
+        raise CommandError(str(e)) from None
+    except OSError as e:
+        raise CommandError(f"cannot write {out}: {e}") from None
 
 
 # -- output that the terminal can encode --------------------------------------------------------

@@ -11,6 +11,7 @@ from nn import byhand
 from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.app import options
 from nn.app.base import CommandError, Formatter
+from nn.app.example import check_fits
 from nn.losses import LOSSES, OUTPUT_FOR_LOSS
 from nn.module import MLP
 
@@ -112,14 +113,7 @@ def run(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     x = args.input if args.input is not None else _default_input(rng, model.sizes[0])
     y = args.target if args.target is not None else _default_target(rng, model.sizes[-1])
-    if len(x) != model.sizes[0]:
-        raise CommandError(
-            f"--input has {len(x)} numbers but the network has {model.sizes[0]} inputs"
-        )
-    if len(y) != model.sizes[-1]:
-        raise CommandError(
-            f"--target has {len(y)} numbers but the network has {model.sizes[-1]} outputs"
-        )
+    check_fits(x, y, model.sizes)
     if args.weight is not None:
         layer, j, k = args.weight
         option = f"--weight {layer},{j},{k}"

@@ -1,28 +1,30 @@
 """``chainrule graph`` (also ``python -m viz``): a small network's computation graph, to a file.
 
 It builds ``nn.MLP`` with the layer sizes of ``--arch`` (default 2,1: a single neuron with two
-inputs), runs one forward pass on a random input, and one backward pass of the squared error
-C = Σ_j (a_j − y_j)² against a random target, so that every gradient is filled in; then it draws
-either the whole computation graph or, with ``--collapse``, one node per neuron (``viz``).
+inputs) and the activations of ``--activation`` and ``--output-activation`` (default sigmoid),
+or loads ``--model``; runs one forward pass on ``--input`` (default: random, or an example of
+the model's dataset) and one backward pass of ``--loss`` (default: the squared error
+C = Σ_j (a_j − y_j)²) against ``--target``, so that every gradient is filled in
+(``nn.app.example``); then it draws either the whole computation graph or, with ``--collapse``,
+one node per neuron (``viz``). A full graph of more than ``MAX_GRAPH_VALUES`` values is refused
+at once (its layout would take minutes).
 """
 
 from __future__ import annotations
 
 import argparse
-import random
 from pathlib import Path
 
-from nn.app import options
-from nn.app.base import BadOptionError, CommandError
-from nn.losses import squared_error
-from nn.module import MLP
+from autograd import topological_order
+from nn.app.base import BadOptionError, accept_anything, require_viz, writing
+from nn.app.example import add_digits_argument, add_network_arguments, build_example
 
 NAME = "graph"
 HELP = "draw a computation graph to SVG"
 DESCRIPTION = (
     "Draw the computation graph of a small network after one forward and one backward "
-    "pass (squared error against a random target), with every value's data and grad, as an "
-    "SVG (or PNG, or DOT) file."
+    "pass (by default the squared error against a random target), with every value's data "
+    "and grad, as an SVG (or PNG, or DOT) file."
 )
 EPILOG = (
     "examples: python -m viz --shade --out graph.svg ; "
@@ -30,6 +32,9 @@ EPILOG = (
 )
 DEFAULT_GRAPH = Path("out") / "graph.svg"
 DEFAULT_NETWORK = Path("out") / "network.svg"
+#: The most values a full graph may have: Graphviz's layout time grows faster than the graph,
+#: from seconds up to here to minutes beyond (the README gives the figures).
+MAX_GRAPH_VALUES = 5000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,20 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         from viz.backend import FORMATS
         from viz.graph import RANKDIRS
     except ImportError as e:  # the viz extra (the graphviz package) is not installed
-        # Every argument, --arch or --help included, must land in `rest`, so that the user
-        # reads how to install viz, not "unrecognized arguments": no prefix marks an option.
-        parser.prefix_chars = "\0"
-        parser.add_argument("rest", nargs="*", help=argparse.SUPPRESS)
-        parser.set_defaults(missing_viz=str(e))
+        accept_anything(parser, e)
         return
-    parser.add_argument(
-        "--arch",
-        type=options.architecture,
-        default="2,1",
-        metavar="SIZES",
-        help="layer sizes from the input to the output, comma-separated, e.g. 2,3,1 "
-        "(default: 2,1, a single neuron with two inputs)",
-    )
+    add_network_arguments(parser)
     parser.add_argument(
         "--out",
         type=Path,
@@ -76,20 +70,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="box the nodes of each neuron and of each layer in the full graph",
     )
-    parser.add_argument(
-        "--digits",
-        type=options.digits,
-        default=4,
-        metavar="N",
-        help="significant digits of data and grad (1-17, default: 4)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=options.whole_number,
-        default=0,
-        metavar="N",
-        help="seed of the weights, the input and the target (default: 0)",
-    )
+    add_digits_argument(parser)
     parser.add_argument(
         "--rankdir",
         choices=RANKDIRS,
@@ -120,38 +101,29 @@ def output_path(args: argparse.Namespace) -> Path:
 
 def run(args: argparse.Namespace) -> int:
     """Build the example, draw it, write it; print the path."""
-    missing = getattr(args, "missing_viz", None)
-    if missing is not None:
-        raise CommandError(
-            f"drawing graphs needs the viz extra ({missing}): pip install 'chainrule[viz]'"
-        )
-    from viz.backend import RendererNotFound, RenderError
+    require_viz(args, "drawing graphs")
     from viz.graph import draw
     from viz.network import draw_network
     from viz.render import render
 
-    sizes: list[int] = args.arch
     out = output_path(args)
     fmt = output_format(out)
-
-    rng = random.Random(args.seed)
-    model = MLP(sizes[0], sizes[1:], seed=args.seed)
-    # Two decimals, so that the drawn inputs and targets are easy to read and to recompute.
-    x = [round(rng.uniform(-1.0, 1.0), 2) for _ in range(sizes[0])]
-    y = [round(rng.uniform(0.0, 1.0), 2) for _ in range(sizes[-1])]
-    cost = squared_error(model.forward(x), y)
-    cost.label = "C"
-    cost.backward()
+    example = build_example(args)
+    model, cost = example.model, example.cost
+    if not args.collapse:
+        n = len(topological_order(cost))
+        if n > MAX_GRAPH_VALUES:
+            raise BadOptionError(
+                f"the full graph of this network has {n:,} values, more than the "
+                f"{MAX_GRAPH_VALUES:,} drawn whole (Graphviz's layout time grows faster than "
+                "the graph: minutes for 10,000); draw one node per neuron with --collapse"
+            )
 
     if args.collapse:
         graph = draw_network(model, args.rankdir, digits=args.digits)
     else:
         graph = draw(cost, args.rankdir, digits=args.digits, shade=args.shade, cluster=args.cluster)
-    try:
+    with writing(out):
         written = render(graph, out, format=fmt)
-    except (RendererNotFound, RenderError) as e:
-        raise CommandError(str(e)) from None
-    except OSError as e:
-        raise CommandError(f"cannot write {out}: {e}") from None
     print(f"wrote {written}")
     return 0
