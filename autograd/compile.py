@@ -1,0 +1,552 @@
+"""``compile``: trace a function of Values once, then replay it as straight-line Python.
+
+``c = compile(f, *example_args)`` calls ``f`` on fresh leaf Values holding the example
+arguments (a float becomes one ``Value``, a sequence of floats a list of them), records the
+graph ``f`` built, and generates the Python source of one function that does that graph's
+forward pass and then its backward pass, one line per operation, with no ``Value`` objects in
+between. ``c(*args)`` runs it: it returns the output's value as a float and adds the gradient
+to ``.grad`` of every leaf Value the graph *captured* (the leaves that existed before ``f`` ran,
+such as a model's parameters; their current ``.data`` is read on every call), exactly as
+``f(*args).backward()`` would, to the last bit.
+
+Bit-for-bit equality holds because the generated code does what the engine does, in the
+engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``
+(or from the same single IEEE operation, for ``+ - * neg relu``); the backward pass visits the
+nodes in the engine's order (consumers counted, a LIFO stack of ready nodes, parents in
+``parents`` order); each gradient is its first contribution as is, later ones added with ``+``
+in visiting order; a contribution is ``upstream * partial``, the partial from the row's
+``partials`` (written out only where it is an operand itself, a constant, or one IEEE
+operation, as ``1.0 / y``); the captured leaves get ``.grad += total`` at the end.
+
+Which programs compile correctly: those whose graph has the same shape for every argument and
+whose constants do not depend on the arguments. ``relu`` branches are fine (relu is one
+primitive). Python control flow on ``.data`` is not: an ``if x.data > 0`` takes the branch of
+the example arguments forever, and a constant made from data (``v - max(u.data for u in zs)``,
+as ``nn.losses.softmax`` shifts its inputs; ``binary_cross_entropy``'s softplus, which branches
+on the sign of a logit) is frozen at its traced value. ``c(*args, check=True)`` also runs ``f``
+eagerly and raises ``TraceMismatchError`` if the graph it builds differs in shape or constants from
+the traced one, or if any number differs by a bit. Also not replayed: ``detect_anomaly`` (the
+compiled code does not check for non-finite numbers) and gradients of the arguments themselves
+(only captured leaves receive gradients). ``f`` may not use Values computed before it ran other
+than leaves (their history would be frozen): ``compile`` refuses them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import math
+import numbers
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from autograd.engine import Value, enable_grad, grad
+from autograd.rules import Rule
+
+__all__ = ["Compiled", "TraceMismatchError", "compile"]
+
+#: An argument of a compiled function: one number, or a sequence of numbers.
+Arg = float | Sequence[float]
+
+
+class TraceMismatchError(RuntimeError):
+    """The eager engine built a different graph, or got different numbers, than the trace."""
+
+
+# -- the trace ----------------------------------------------------------------------------------
+
+
+def _fresh_leaves(args: Sequence[object]) -> tuple[list[Value | list[Value]], list[Value]]:
+    """Leaf Values for the arguments (as ``f`` receives them) and the same leaves as one list."""
+    given: list[Value | list[Value]] = []
+    flat: list[Value] = []
+    for i, a in enumerate(args):
+        if _is_scalar(a):
+            v = Value(a, f"x{i}")  # type: ignore[arg-type]
+            given.append(v)
+            flat.append(v)
+        elif isinstance(a, Sequence) and not isinstance(a, (str, bytes)):
+            vs = [Value(_check_scalar(x, i, k), f"x{i}_{k}") for k, x in enumerate(a)]
+            given.append(vs)
+            flat.extend(vs)
+        else:
+            raise TypeError(
+                f"compile: argument {i} must be a number or a sequence of numbers, "
+                f"got {type(a).__name__} {a!r}"
+            )
+    return given, flat
+
+
+def _is_scalar(a: object) -> bool:
+    return isinstance(a, numbers.Real) and not isinstance(a, (bool, Value))
+
+
+def _check_scalar(x: object, i: int, k: int) -> float:
+    if not _is_scalar(x):
+        raise TypeError(
+            f"compile: item {k} of argument {i} must be a number, got {type(x).__name__} {x!r}"
+        )
+    return float(x)  # type: ignore[arg-type]
+
+
+def _trace(f: Callable[..., Value], args: Sequence[object]) -> tuple[Value, list[Value]]:
+    """Run ``f`` on fresh leaves, recording its graph even inside ``no_grad``."""
+    given, flat = _fresh_leaves(args)
+    with enable_grad():
+        out = f(*given)
+    if not isinstance(out, Value):
+        raise TypeError(f"compile: f must return a Value, got {type(out).__name__} {out!r}")
+    return out, flat
+
+
+def _discover(root: Value) -> tuple[list[Value], dict[int, int]]:
+    """Every node once, in the order the engine's first pass reaches them, and consumer counts."""
+    nodes = [root]
+    count: dict[int, int] = {}
+    stack = [root] if root.parents else []
+    while stack:
+        for p in stack.pop().parents:
+            if id(p) in count:
+                count[id(p)] += 1
+            else:
+                count[id(p)] = 1
+                nodes.append(p)
+                if p.parents:
+                    stack.append(p)
+    return nodes, count
+
+
+def _backward_order(root: Value, count: dict[int, int]) -> list[Value]:
+    """The nodes with parents in the order the engine's backward pass pops them (Kahn, LIFO)."""
+    left = dict(count)
+    order = []
+    ready = [root] if root.parents else []
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for p in node.parents:
+            if p.parents:
+                left[id(p)] -= 1
+                if not left[id(p)]:
+                    ready.append(p)
+    return order
+
+
+Shape = tuple[Any, ...]
+
+
+def _shape(nodes: Sequence[Value], args: dict[int, int]) -> list[Shape]:
+    """Each node as comparable data: its rule, constants and parents' positions, or what leaf."""
+    position = {id(n): k for k, n in enumerate(nodes)}
+    out: list[Shape] = []
+    for n in nodes:
+        if id(n) in args:
+            out.append(("arg", args[id(n)]))
+        elif not n.parents:
+            out.append(("leaf", id(n), n.data.hex()))
+        else:
+            parents = tuple(position[id(p)] for p in n.parents)
+            ctx = tuple(c.hex() for c in n.constants)
+            out.append(("op", id(n._rule), ctx, parents))
+    return out
+
+
+def _differences(
+    a: list[Shape], b: list[Shape], nodes: Sequence[Value], captured: frozenset[int] = frozenset()
+) -> str:
+    """Where two shapes differ (captured leaves by identity, constants by value); "" if nowhere."""
+    if len(a) != len(b):
+        return f"the graph has {len(b)} nodes instead of {len(a)}"
+    for k, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x[0] == "leaf" and y[0] == "leaf":
+            if x[1] in captured and y[1] != x[1]:
+                return f"node {k} is not the captured leaf {nodes[k].label or k} any more"
+            if x[1] != y[1] and x[2] != y[2]:
+                return (
+                    f"node {k} (a constant leaf) holds {float.fromhex(y[2])!r} instead of "
+                    f"{float.fromhex(x[2])!r}"
+                )
+        elif x != y:
+            what = nodes[k].op or "a leaf"
+            return f"node {k} ('{what}' in the trace) differs"
+    return ""
+
+
+# -- code generation ----------------------------------------------------------------------------
+
+# Rows whose partials are written out in the generated code: each entry is checked against the
+# row's text (formula and derivatives), so a row that changes falls back to calling its own
+# functions. tests/test_compile.py checks every entry against the row's functions bit for bit.
+# Forward: the very expression of the row's forward; partials: one expression per parent, in
+# the names out, x, y (for the n-ary rows the partials are operands, handled below).
+_INLINE_FORWARD: dict[tuple[str, str], str] = {
+    ("add", "x + y"): "{x} + {y}",
+    ("sub", "x - y"): "{x} - {y}",
+    ("mul", "x · y"): "{x} * {y}",
+    ("neg", "-x"): "-{x}",
+    ("relu", "max(x, 0)"): "{x} if {x} > 0.0 else 0.0",
+}
+_INLINE_PARTIALS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {
+    ("add", ("1", "1")): ("1.0", "1.0"),
+    ("sub", ("1", "-1")): ("1.0", "-1.0"),
+    ("mul", ("y", "x")): ("{y}", "{x}"),
+    ("div", ("1/y", "-x/y²")): ("(1.0 / {y})", "(-{out} / {y})"),
+    ("neg", ("-1",)): ("-1.0",),
+    ("exp", ("e^x",)): ("{out}",),
+    ("log", ("1/x",)): ("(1.0 / {x})",),
+    ("relu", ("1 if x > 0 else 0",)): ("(1.0 if {x} > 0.0 else 0.0)",),
+}
+# Rows whose partials never raise where the forward pass succeeded: the generated code may skip
+# them where no captured leaf needs the gradient. Any other row (x^y, x^c: no derivative at
+# some bases) is always evaluated, so that the compiled code fails where the engine does.
+_NEVER_RAISES = frozenset(
+    ("add", "sub", "mul", "div", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sum", "wsum",
+     "wsumc")
+)  # fmt: skip
+
+
+def _identifier(label: str) -> str:
+    """A Python name read off a node's label: ``z_{0}^(2)`` -> ``z_0_2``."""
+    name = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
+    if not name or name[0].isdigit() or keyword.iskeyword(name):
+        name = f"v_{name}"
+    return name
+
+
+def _literal(x: float) -> str:
+    """Python source for the float x exactly (repr round-trips); non-finite ones by name."""
+    if math.isfinite(x):
+        return f"({x!r})" if x < 0.0 or (x == 0.0 and math.copysign(1.0, x) < 0.0) else repr(x)
+    return "_NAN" if math.isnan(x) else ("_INF" if x > 0.0 else "(-_INF)")
+
+
+def _derivative_text(rule: Rule, i: int, n_parents: int) -> str:
+    """The row's text for ∂out/∂parent_i, for the comment of a backward line."""
+    texts = rule.derivatives
+    if rule.name == "wsum":
+        n = (n_parents - 1) // 2
+        return texts[0 if i < n else 1 if i < 2 * n else 2]
+    if rule.name == "wsumc":
+        return texts[0 if i < n_parents - 1 else 1]
+    return texts[i] if i < len(texts) else texts[-1]
+
+
+class _Generator:
+    """Builds the source of the forward+backward function of one traced graph."""
+
+    def __init__(
+        self,
+        root: Value,
+        shapes: list[int | None],
+        arg_leaves: list[Value],
+        captured: list[Value],
+    ) -> None:
+        self.root = root
+        self.names: dict[int, str] = {}
+        self.used: set[str] = set()
+        self.consts: dict[int, str] = {}
+        self.namespace: dict[str, Any] = {"_NAN": math.nan, "_INF": math.inf}
+        self.rule_slots: dict[int, int] = {}
+        self.captured = captured
+        self.captured_index = {id(v): k for k, v in enumerate(captured)}
+        # The parameters: a number argument by its leaf's name, a sequence as x<i>, unpacked.
+        self.signature: list[str] = []
+        self.unpacking: list[str] = []
+        k = 0
+        for i, size in enumerate(shapes):
+            if size is None:
+                self.signature.append(self._name(arg_leaves[k], arg_leaves[k].label))
+                k += 1
+                continue
+            self.signature.append(f"x{i}")
+            self.used.add(f"x{i}")
+            names = [self._name(v, v.label) for v in arg_leaves[k : k + size]]
+            k += size
+            if names:
+                comma = "," if len(names) == 1 else ""
+                self.unpacking.append(f"    {', '.join(names)}{comma} = x{i}")
+        for v in captured:
+            self._name(v, v.label or "p")
+        nodes, count = _discover(root)
+        self.order = _backward_order(root, count)
+        self.forward_order = self.order[::-1]
+        for v in nodes:
+            if not v.parents and id(v) not in self.names:
+                self.operand(v)  # a constant made inside f
+        for v in self.forward_order:
+            self._name(v, v.label if v is not root else v.label or "C")
+        # need: some captured leaf lies below the node, so its gradient matters.
+        self.need: dict[int, bool] = {id(v): id(v) in self.captured_index for v in nodes}
+        for v in self.forward_order:
+            self.need[id(v)] = any(self.need[id(p)] for p in v.parents)
+
+    def _name(self, node: Value, label: str) -> str:
+        base = _identifier(label) if label else f"t{len(self.names)}"
+        name = base
+        k = 1
+        while name in self.used:
+            k += 1
+            name = f"{base}__{k}"
+        self.used.add(name)
+        self.names[id(node)] = name
+        return name
+
+    def operand(self, node: Value) -> str:
+        """How the generated code reads a node's value: its variable, or a constant literal."""
+        if id(node) in self.names:
+            return self.names[id(node)]
+        return self.consts.setdefault(id(node), _literal(node.data))
+
+    def _row(self, rule: Rule, kind: str) -> str:
+        """A name in the generated code's namespace for the row's forward or partials."""
+        slot = self.rule_slots.setdefault(id(rule), len(self.rule_slots))
+        name = f"_{kind}{slot}_{rule.name}"
+        self.namespace[name] = rule.forward if kind == "F" else rule.partials
+        return name
+
+    def forward_line(self, node: Value) -> str:
+        rule: Rule = node._rule  # type: ignore[assignment]
+        ops = [self.operand(p) for p in node.parents]
+        template = _INLINE_FORWARD.get((rule.name, rule.formula))
+        if template is not None:
+            expr = template.format(x=ops[0], y=ops[-1])
+        else:
+            ctx = [_literal(c) for c in node.constants]
+            expr = f"{self._row(rule, 'F')}({', '.join([*ops, *ctx])})"
+        return f"    {self.names[id(node)]} = {expr}  # {rule.symbol}: {rule.formula}"
+
+    def partial_exprs(self, node: Value, lines: list[str]) -> list[str]:
+        """Source for each partial of ``node``; may first append a line calling the row."""
+        rule: Rule = node._rule  # type: ignore[assignment]
+        ops = [self.operand(p) for p in node.parents]
+        out = self.names[id(node)]
+        if rule.name == "sum" and rule.derivatives == ("1",):
+            return ["1.0"] * len(ops)
+        if rule.name == "wsum" and rule.derivatives == ("a_k", "w_k", "1"):
+            n = (len(ops) - 1) // 2
+            return [*ops[n : 2 * n], *ops[:n], "1.0"]
+        if rule.name == "wsumc" and rule.derivatives == ("x_k", "1"):
+            return [*(_literal(c) for c in node.constants), "1.0"]
+        template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
+        if template is not None:
+            return [t.format(x=ops[0], y=ops[-1], out=out) for t in template]
+        d = f"d_{out}"
+        args = ", ".join([out, *ops, *(_literal(c) for c in node.constants)])
+        lines.append(f"    {d} = {self._row(rule, 'P')}({args})  # {rule.name}: the row's partials")
+        return [f"{d}[{i}]" for i in range(len(ops))]
+
+    def source(self, accumulate: bool) -> str:
+        """The function's source: ``step(args)`` adds to ``.grad``; ``accumulate`` into a list."""
+        root = self.root
+        params = self.signature
+        head = ", ".join([*params, "seed", "acc"] if accumulate else params)
+        body = [f"def {'accumulate' if accumulate else 'step'}({head}):"]
+        for k, v in enumerate(self.captured):
+            body.append(f"    {self.names[id(v)]} = _L[{k}].data")
+        body.extend(self.unpacking)
+        body.append("    # forward pass")
+        for v in self.forward_order:
+            body.append(self.forward_line(v))
+        out = self.operand(root)
+        body.append("    # backward pass, in the engine's order")
+        first: set[int] = set()
+        if accumulate:
+            for k, v in enumerate(self.captured):
+                body.append(f"    dC_d{self.names[id(v)]} = acc[{k}]")
+                first.add(id(v))
+        if root.parents:
+            body.append(f"    dC_d{out} = {'seed' if accumulate else '1.0'}")
+        need = self.need
+        for v in self.order:
+            rule: Rule = v._rule  # type: ignore[assignment]
+            if not need[id(v)] and rule.name in _NEVER_RAISES:
+                continue
+            partials = self.partial_exprs(v, body)
+            g = f"dC_d{self.names[id(v)]}"
+            for i, (p, d) in enumerate(zip(v.parents, partials, strict=True)):
+                if not need[id(p)]:
+                    continue
+                gp = f"dC_d{self.names[id(p)]}"
+                term = f"{g} * {d}"
+                rhs = f"{gp} + {term}" if id(p) in first else term
+                first.add(id(p))
+                what = _derivative_text(rule, i, len(v.parents))
+                body.append(f"    {gp} = {rhs}  # {rule.symbol}: ∂/∂arg{i} = {what}")
+        root_k = self.captured_index.get(id(root))
+        if accumulate:
+            for k, v in enumerate(self.captured):
+                if k == root_k:
+                    body.append(f"    acc[{k}] = acc[{k}] + seed")
+                else:
+                    body.append(f"    acc[{k}] = dC_d{self.names[id(v)]}")
+        else:
+            for k, v in enumerate(self.captured):
+                grad_of = "1.0" if k == root_k else f"dC_d{self.names[id(v)]}"
+                body.append(f"    _L[{k}].grad += {grad_of}")
+        body.append(f"    return {out}")
+        return "\n".join(body) + "\n"
+
+
+def _build(
+    root: Value, shapes: list[int | None], arg_leaves: list[Value], captured: list[Value]
+) -> tuple[str, Callable[..., float], Callable[..., float]]:
+    gen = _Generator(root, shapes, arg_leaves, captured)
+    step_src = gen.source(accumulate=False)
+    acc_src = gen.source(accumulate=True)
+    namespace = dict(gen.namespace)
+    namespace["_L"] = tuple(captured)
+    code = builtins.compile(step_src + "\n" + acc_src, "<autograd.compile>", "exec")
+    exec(code, namespace)
+    return step_src, namespace["step"], namespace["accumulate"]
+
+
+# -- the compiled function ----------------------------------------------------------------------
+
+
+class Compiled:
+    """A traced function, replayed by generated code. Call it as the function it came from."""
+
+    def __init__(self, f: Callable[..., Value], example_args: Sequence[object]) -> None:
+        self.f = f
+        first, arg_leaves = _trace(f, example_args)
+        second, arg_leaves2 = _trace(f, example_args)
+        nodes, _ = _discover(first)
+        nodes2, _ = _discover(second)
+        arg_pos = {id(v): k for k, v in enumerate(arg_leaves)}
+        shape = _shape(nodes, arg_pos)
+        shape2 = _shape(nodes2, {id(v): k for k, v in enumerate(arg_leaves2)})
+        problem = _differences(shape, shape2, nodes)
+        if problem:
+            raise TraceMismatchError(
+                f"compile: f built two different graphs from the same arguments ({problem}); "
+                "only a deterministic f can be compiled"
+            )
+        self._shape = shape
+        # The shape holds ids: the traced nodes must stay alive so that no new Value reuses one.
+        self._nodes_list = nodes
+        self.shapes: list[int | None] = [
+            None if _is_scalar(a) else len(a)  # type: ignore[arg-type]
+            for a in example_args
+        ]
+        captured: list[Value] = []
+        for v, s, s2 in zip(nodes, shape, shape2, strict=True):
+            if s[0] == "leaf" and s[1] == s2[1]:
+                captured.append(v)
+        for v, v2 in zip(nodes, nodes2, strict=True):
+            if v is v2 and v.parents:
+                raise ValueError(
+                    f"compile: f uses a Value computed before it ran ('{v.op}' node "
+                    f"{v.label or '(unlabelled)'} = {v.data!r}); pass its inputs to f, or make "
+                    "it inside f, so that its history is part of the trace"
+                )
+        #: The leaves the graph captured (they receive gradients), in the engine's order.
+        self.leaves: tuple[Value, ...] = tuple(captured)
+        self.source, self._step, self._accumulate = _build(first, self.shapes, arg_leaves, captured)
+        self._nodes = len(nodes)
+
+    def _arguments(self, args: Sequence[object]) -> list[Any]:
+        """The call's arguments as the generated code takes them, checked against the shapes."""
+        if len(args) != len(self.shapes):
+            raise TypeError(
+                f"this compiled function takes {len(self.shapes)} arguments, got {len(args)}"
+            )
+        out: list[Any] = []
+        for i, (a, size) in enumerate(zip(args, self.shapes, strict=True)):
+            if size is None:
+                if type(a) is not float:
+                    if not _is_scalar(a):
+                        raise TypeError(
+                            f"compiled function: argument {i} must be a number, as when "
+                            f"compiled, got {type(a).__name__} {a!r}"
+                        )
+                    a = float(a)  # type: ignore[arg-type]
+                out.append(a)
+                continue
+            if not isinstance(a, Sequence) or isinstance(a, (str, bytes)) or len(a) != size:
+                shown = f"{len(a)} items" if isinstance(a, Sequence) else type(a).__name__
+                raise TypeError(
+                    f"compiled function: argument {i} must be a sequence of {size} numbers, "
+                    f"as when compiled, got {shown}"
+                )
+            if not set(map(type, a)) <= _ONLY_FLOAT:
+                a = [_check_scalar(x, i, k) for k, x in enumerate(a)]
+            out.append(a)
+        return out
+
+    def __call__(self, *args: Arg, check: bool = False) -> float:
+        """The output's value; adds its gradient to ``.grad`` of every leaf in ``leaves``.
+
+        With ``check=True`` the function also runs on the eager engine, and TraceMismatchError is
+        raised (with no ``.grad`` changed) unless its graph, value and gradients are the trace's
+        to the last bit.
+        """
+        flat = self._arguments(args)
+        if not check:
+            return self._step(*flat)
+        acc = [-0.0] * len(self.leaves)
+        value = self.accumulate(flat, 1.0, acc)
+        self._check(args, value, acc)
+        for leaf, g in zip(self.leaves, acc, strict=True):
+            leaf.grad += g
+        return value
+
+    def accumulate(self, args: Sequence[Arg], seed: float, acc: list[float]) -> float:
+        """Back-propagate ``seed`` into ``acc`` (one float per leaf) instead of ``.grad``.
+
+        ``acc[k]`` gets each contribution to ``leaves[k]`` added in the engine's order: start
+        it at -0.0 (which adds exactly), and several calls (seeded by a sum's partials) sum as
+        one backward pass through all their graphs would, visited in the order of the calls.
+        """
+        return self._accumulate(*self._arguments(args), seed, acc)
+
+    def _check(self, args: Sequence[object], value: float, acc: list[float]) -> None:
+        out, arg_leaves = _trace(self.f, args)
+        nodes, _ = _discover(out)
+        shape = _shape(nodes, {id(v): k for k, v in enumerate(arg_leaves)})
+        captured = frozenset(id(v) for v in self.leaves)
+        problem = _differences(self._shape, shape, self._nodes_list, captured)
+        if problem:
+            raise TraceMismatchError(
+                f"the traced graph does not fit these arguments: {problem} (f's Python control "
+                "flow, or a constant it makes, depends on the data; see autograd.compile)"
+            )
+        eager = grad(out, self.leaves) if self.leaves else ()
+        # Bit-for-bit is the point here: compare the floats' exact representations.
+        if out.data.hex() != value.hex():
+            raise TraceMismatchError(
+                f"compiled value {value!r} differs from the engine's {out.data!r}"
+            )
+        for k, (g, e) in enumerate(zip(acc, eager, strict=True)):
+            if float(g).hex() != float(e).hex():
+                leaf = self.leaves[k]
+                raise TraceMismatchError(
+                    f"compiled gradient of {leaf.label or f'leaf {k}'} is {g!r}, the engine's {e!r}"
+                )
+
+    def __repr__(self) -> str:
+        return (
+            f"<compiled {getattr(self.f, '__name__', 'function')}: {self._nodes} nodes, "
+            f"{len(self.leaves)} captured leaves>"
+        )
+
+
+_ONLY_FLOAT = frozenset((float,))
+
+
+def compile(f: Callable[..., Value], *example_args: Arg) -> Compiled:
+    """Trace ``f`` on the example arguments and generate its forward and backward code.
+
+    ``f`` takes one argument per example argument: a number is given to it as a ``Value``,
+    a sequence of numbers as a list of ``Value``s; it returns a ``Value``. See the module's
+    documentation for which functions compile correctly.
+
+    >>> from autograd import Value, compile
+    >>> w = Value(3.0, "w")
+    >>> c = compile(lambda x: (w * x).tanh(), 0.5)
+    >>> c(0.5) == (w * 0.5).tanh().data  # exactness is the point
+    True
+    >>> print(c.source.splitlines()[3])
+        t2 = w * x0  # *: x · y
+    """
+    return Compiled(f, example_args)
