@@ -11,7 +11,9 @@ such as a model's parameters; their current ``.data`` is read on every call), ex
 
 Bit-for-bit equality holds because the generated code does what the engine does, in the
 engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``
-(or from the same single IEEE operation, for ``+ - * neg relu``); the backward pass visits the
+(or from the same single IEEE operation, for ``+ - * neg relu``, and for the sums the same
+terms handed to ``math.fsum``; a call that fails is redone by the engine, so that its error is
+the engine's, naming the operation and its operands); the backward pass visits the
 nodes in the engine's order (consumers counted, a LIFO stack of ready nodes, parents in
 ``parents`` order); each gradient is its first contribution as is, later ones added with ``+``
 in visiting order; a contribution is ``upstream * partial``, the partial from the row's
@@ -206,6 +208,20 @@ _NEVER_RAISES = frozenset(
 )  # fmt: skip
 
 
+def _sum_terms(rule: Rule, ops: list[str], constants: Sequence[float]) -> list[str] | None:
+    """The terms the sum rows hand to fsum, in the rows' order (w_k a_k products, then b)."""
+    if (rule.name, rule.formula) == ("sum", "Σ_k x_k"):
+        return ops
+    if (rule.name, rule.formula) == ("wsum", "Σ_k w_k a_k + b"):
+        n = (len(ops) - 1) // 2
+        return [*(f"{w} * {a}" for w, a in zip(ops[:n], ops[n : 2 * n], strict=True)), ops[-1]]
+    if (rule.name, rule.formula) == ("wsumc", "Σ_k w_k x_k + b"):
+        ws = ops[:-1]
+        xs = [_literal(c) for c in constants]
+        return [*(f"{w} * {x}" for w, x in zip(ws, xs, strict=True)), ops[-1]]
+    return None
+
+
 def _identifier(label: str) -> str:
     """A Python name read off a node's label: ``z_{0}^(2)`` -> ``z_0_2``."""
     name = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
@@ -246,7 +262,7 @@ class _Generator:
         self.names: dict[int, str] = {}
         self.used: set[str] = set()
         self.consts: dict[int, str] = {}
-        self.namespace: dict[str, Any] = {"_NAN": math.nan, "_INF": math.inf}
+        self.namespace: dict[str, Any] = {"_NAN": math.nan, "_INF": math.inf, "_fsum": math.fsum}
         self.rule_slots: dict[int, int] = {}
         self.captured = captured
         self.captured_index = {id(v): k for k, v in enumerate(captured)}
@@ -309,8 +325,11 @@ class _Generator:
         rule: Rule = node._rule  # type: ignore[assignment]
         ops = [self.operand(p) for p in node.parents]
         template = _INLINE_FORWARD.get((rule.name, rule.formula))
+        terms = _sum_terms(rule, ops, node.constants)
         if template is not None:
             expr = template.format(x=ops[0], y=ops[-1])
+        elif terms is not None:
+            expr = f"_fsum([{', '.join(terms)}])"
         else:
             ctx = [_literal(c) for c in node.constants]
             expr = f"{self._row(rule, 'F')}({', '.join([*ops, *ctx])})"
@@ -483,7 +502,11 @@ class Compiled:
         """
         flat = self._arguments(args)
         if not check:
-            return self._step(*flat)
+            try:
+                return self._step(*flat)
+            except (ArithmeticError, ValueError):
+                self._fail_as_the_engine(args)
+                raise
         acc = [-0.0] * len(self.leaves)
         value = self.accumulate(flat, 1.0, acc)
         self._check(args, value, acc)
@@ -498,7 +521,22 @@ class Compiled:
         it at -0.0 (which adds exactly), and several calls (seeded by a sum's partials) sum as
         one backward pass through all their graphs would, visited in the order of the calls.
         """
-        return self._accumulate(*self._arguments(args), seed, acc)
+        try:
+            return self._accumulate(*self._arguments(args), seed, acc)
+        except (ArithmeticError, ValueError):
+            self._fail_as_the_engine(args)
+            raise
+
+    def _fail_as_the_engine(self, args: Sequence[object]) -> None:
+        """Run f and its backward pass eagerly, so that the engine's own error is raised.
+
+        The generated code calls ``math.fsum`` where the sum rows wrap it with a message that
+        names the operation; rather than copy those messages, a failed call is redone by the
+        engine (without touching any ``.grad``). If the engine does not fail, the caller
+        re-raises the compiled code's error.
+        """
+        out, _ = _trace(self.f, args)
+        grad(out, [*self.leaves, out])
 
     def _check(self, args: Sequence[object], value: float, acc: list[float]) -> None:
         out, arg_leaves = _trace(self.f, args)

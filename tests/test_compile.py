@@ -341,6 +341,27 @@ def test_nary_partials_are_the_operands(ws: list[float], other: list[float]) -> 
     assert_same(list(rules.WEIGHTED_SUM_CONST.partials(0.0, *ws, 0.5, *a)), [*a, 1.0])
 
 
+@settings(max_examples=200)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=5), st.data())
+def test_sums_are_the_rows_sums(ws: list[float], data: st.DataObject) -> None:
+    """The generated code hands math.fsum the terms the rows do, in their order."""
+    n = len(ws)
+    a = data.draw(st.lists(st.floats(-1e6, 1e6), min_size=n, max_size=n))
+    b = data.draw(st.floats(-1e6, 1e6))
+    assert bits(math.fsum(ws)) == bits(rules.SUM.forward(*ws))
+    products = [w * x for w, x in zip(ws, a, strict=True)]
+    assert bits(math.fsum([*products, b])) == bits(rules.WEIGHTED_SUM.forward(*ws, *a, b))
+    assert bits(math.fsum([*products, b])) == bits(rules.WEIGHTED_SUM_CONST.forward(*ws, b, *a))
+
+
+def test_a_failing_sum_raises_the_engines_error() -> None:
+    w = Value(1e307)
+    c = compile(lambda xs: Value.weighted_sum([w, w], xs), [1.0, 1.0])
+    with pytest.raises(OverflowError, match="'wsum' overflows"):
+        c([10.0, 10.0])
+    assert w.grad == 0.0  # exact: nothing added
+
+
 def test_rows_that_may_raise_in_backward_are_always_evaluated() -> None:
     never = _NEVER_RAISES
     assert "pow" not in never
