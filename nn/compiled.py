@@ -117,3 +117,26 @@ class CompiledStep:
         for p, g in zip(order, acc or (), strict=True):
             p.grad += g
         return mean, outputs
+
+
+def train_batch(
+    step: CompiledStep,
+    inputs: Sequence[Sequence[float]],
+    targets: Sequence[Sequence[float]],
+    labels: Sequence[int],
+) -> tuple[float, int]:
+    """One batch of ``nn.train.train``'s loop through ``step``: (mean cost, correct predictions).
+
+    The caller zeroes the gradients before and steps the optimizer after, as without
+    compiling; the gradients left in ``.grad`` are those of ``mean(costs).backward()``, and a
+    prediction is the index of the largest output (the first on a tie), as ``nn.train.predict``.
+    """
+    cost, outputs = step.batch(inputs, targets)
+    correct = 0
+    for out, label in zip(outputs, labels, strict=True):
+        best = 0
+        for j in range(1, len(out)):
+            if out[j] > out[best]:
+                best = j
+        correct += best == label
+    return cost, correct

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nn import MLP
+from nn.compiled import train_batch
 from nn.losses import LOSSES, mean
 from nn.module import ACTIVATIONS
 from nn.optim import SGD
@@ -97,3 +98,38 @@ def test_steps_whose_graph_depends_on_the_data_are_refused() -> None:
     with pytest.raises(ValueError, match="as many targets as inputs"):
         MLP(2, [2]).compile_step().batch([[0.0, 0.0]], [])
     assert isinstance(MLP(1, [1]).compile_step()([0.0], 0.0), float)
+
+
+def test_train_batch_is_the_training_loops_batch() -> None:
+    """nn.train's inner loop, eager, against train_batch: costs, accuracy and weights."""
+    from nn.datasets import make_moons
+    from nn.train import predict
+
+    data = make_moons(40, 0.1, seed=5)
+    targets = data.targets()
+    model = MLP(2, [6, 2], seed=4)
+    twin = MLP(2, [6, 2], seed=4)
+    step = model.compile_step()
+    sgd, sgd_twin = SGD(model.parameters(), lr=1.0), SGD(twin.parameters(), lr=1.0)
+    for start in range(0, 40, 16):
+        batch = range(start, min(start + 16, 40))
+        sgd.zero_grad()
+        cost, correct = train_batch(
+            step,
+            [data.inputs[i] for i in batch],
+            [targets[i] for i in batch],
+            [data.labels[i] for i in batch],
+        )
+        sgd.step()
+        sgd_twin.zero_grad()
+        outs = [twin.forward(data.inputs[i]) for i in batch]
+        want = mean(
+            [LOSSES["squared_error"](a, targets[i]) for a, i in zip(outs, batch, strict=True)]
+        )
+        want.backward()
+        sgd_twin.step()
+        assert bits([cost]) == bits([want.data])
+        assert correct == sum(
+            predict(a) == data.labels[i] for a, i in zip(outs, batch, strict=True)
+        )
+    assert bits([p.data for p in model.parameters()]) == bits([p.data for p in twin.parameters()])
