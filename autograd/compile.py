@@ -257,8 +257,10 @@ class _Generator:
         shapes: list[int | None],
         arg_leaves: list[Value],
         captured: list[Value],
+        watched: Sequence[Value] = (),
     ) -> None:
         self.root = root
+        self.watched = list(watched)
         self.names: dict[int, str] = {}
         self.used: set[str] = set()
         self.consts: dict[int, str] = {}
@@ -361,8 +363,9 @@ class _Generator:
         params = self.signature
         head = ", ".join([*params, "seed", "acc"] if accumulate else params)
         body = [f"def {'accumulate' if accumulate else 'step'}({head}):"]
-        for k, v in enumerate(self.captured):
-            body.append(f"    {self.names[id(v)]} = _L[{k}].data")
+        leaves = "".join(f"{self.names[id(v)]}, " for v in self.captured)
+        if leaves:
+            body.append(f"    ({leaves}) = [_p.data for _p in _L]  # the captured leaves, as now")
         body.extend(self.unpacking)
         body.append("    # forward pass")
         for v in self.forward_order:
@@ -370,10 +373,10 @@ class _Generator:
         out = self.operand(root)
         body.append("    # backward pass, in the engine's order")
         first: set[int] = set()
-        if accumulate:
-            for k, v in enumerate(self.captured):
-                body.append(f"    dC_d{self.names[id(v)]} = acc[{k}]")
-                first.add(id(v))
+        if accumulate and self.captured:
+            grads = "".join(f"dC_d{self.names[id(v)]}, " for v in self.captured)
+            body.append(f"    ({grads}) = acc")
+            first.update(id(v) for v in self.captured)
         if root.parents:
             body.append(f"    dC_d{out} = {'seed' if accumulate else '1.0'}")
         need = self.need
@@ -393,31 +396,29 @@ class _Generator:
                 what = _derivative_text(rule, i, len(v.parents))
                 body.append(f"    {gp} = {rhs}  # {rule.symbol}: ∂/∂arg{i} = {what}")
         root_k = self.captured_index.get(id(root))
-        if accumulate:
-            for k, v in enumerate(self.captured):
-                if k == root_k:
-                    body.append(f"    acc[{k}] = acc[{k}] + seed")
-                else:
-                    body.append(f"    acc[{k}] = dC_d{self.names[id(v)]}")
+        totals = [f"dC_d{self.names[id(v)]}" for v in self.captured]
+        if root_k is not None:  # the output is a captured leaf: its gradient is the seed
+            totals[root_k] = f"{totals[root_k]} + seed" if accumulate else "1.0"
+        if accumulate and totals:
+            body.append(f"    acc[:] = ({''.join(t + ', ' for t in totals)})")
+        elif totals:
+            body.append(f"    for _p, _g in zip(_L, ({''.join(t + ', ' for t in totals)})):")
+            body.append("        _p.grad += _g")
+        if accumulate and self.watched:
+            shown = ", ".join(self.operand(v) for v in self.watched)
+            body.append(f"    return {out}, ({shown},)")
         else:
-            for k, v in enumerate(self.captured):
-                grad_of = "1.0" if k == root_k else f"dC_d{self.names[id(v)]}"
-                body.append(f"    _L[{k}].grad += {grad_of}")
-        body.append(f"    return {out}")
+            body.append(f"    return {out}")
         return "\n".join(body) + "\n"
 
 
-def _build(
-    root: Value, shapes: list[int | None], arg_leaves: list[Value], captured: list[Value]
-) -> tuple[str, Callable[..., float], Callable[..., float]]:
-    gen = _Generator(root, shapes, arg_leaves, captured)
-    step_src = gen.source(accumulate=False)
-    acc_src = gen.source(accumulate=True)
+def _function(gen: _Generator, accumulate: bool) -> tuple[str, Callable[..., Any]]:
+    """Generate and compile one of the two functions: its source and the function."""
+    src = gen.source(accumulate)
     namespace = dict(gen.namespace)
-    namespace["_L"] = tuple(captured)
-    code = builtins.compile(step_src + "\n" + acc_src, "<autograd.compile>", "exec")
-    exec(code, namespace)
-    return step_src, namespace["step"], namespace["accumulate"]
+    namespace["_L"] = tuple(gen.captured)
+    exec(builtins.compile(src, "<autograd.compile>", "exec"), namespace)
+    return src, namespace["accumulate" if accumulate else "step"]
 
 
 # -- the compiled function ----------------------------------------------------------------------
@@ -426,9 +427,17 @@ def _build(
 class Compiled:
     """A traced function, replayed by generated code. Call it as the function it came from."""
 
-    def __init__(self, f: Callable[..., Value], example_args: Sequence[object]) -> None:
+    def __init__(
+        self,
+        f: Callable[..., Value],
+        example_args: Sequence[object],
+        watch: Callable[[], Sequence[Value]] | None = None,
+    ) -> None:
+        """Trace ``f`` (see ``compile``). ``watch``, called right after the first trace, names
+        nodes of it whose values ``accumulate_watched`` returns too (a network's outputs)."""
         self.f = f
         first, arg_leaves = _trace(f, example_args)
+        watched = list(watch()) if watch is not None else []
         second, arg_leaves2 = _trace(f, example_args)
         nodes, _ = _discover(first)
         nodes2, _ = _discover(second)
@@ -461,7 +470,12 @@ class Compiled:
                 )
         #: The leaves the graph captured (they receive gradients), in the engine's order.
         self.leaves: tuple[Value, ...] = tuple(captured)
-        self.source, self._step, self._accumulate = _build(first, self.shapes, arg_leaves, captured)
+        self._generator = _Generator(first, self.shapes, arg_leaves, captured, watched)
+        #: The generated program that ``c(*args)`` runs.
+        self.source, self._step = _function(self._generator, accumulate=False)
+        # Made on first use (Python's compiler takes tens of µs per line).
+        self._accumulate: Callable[..., Any] | None = None
+        self._watching = bool(watched)
         self._nodes = len(nodes)
 
     def _arguments(self, args: Sequence[object]) -> list[Any]:
@@ -503,7 +517,7 @@ class Compiled:
         flat = self._arguments(args)
         if not check:
             try:
-                return self._step(*flat)
+                return self._step(*flat)  # type: ignore[no-any-return]
             except (ArithmeticError, ValueError):
                 self._fail_as_the_engine(args)
                 raise
@@ -521,6 +535,13 @@ class Compiled:
         it at -0.0 (which adds exactly), and several calls (seeded by a sum's partials) sum as
         one backward pass through all their graphs would, visited in the order of the calls.
         """
+        result = self.accumulate_watched(args, seed, acc)
+        return result[0] if self._watching else result  # type: ignore[no-any-return]
+
+    def accumulate_watched(self, args: Sequence[Arg], seed: float, acc: list[float]) -> Any:
+        """``accumulate``, returning (value, watched values) when the trace watched nodes."""
+        if self._accumulate is None:
+            self._accumulate = _function(self._generator, accumulate=True)[1]
         try:
             return self._accumulate(*self._arguments(args), seed, acc)
         except (ArithmeticError, ValueError):
