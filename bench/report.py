@@ -152,6 +152,22 @@ def large_table(results: dict[str, Any]) -> str:
     return markdown_table(header, rows)
 
 
+def large_lines(results: dict[str, Any]) -> list[str]:
+    """The measured growth of the build cost, and what each remedy did at the largest size."""
+    sizes = sorted(results.get("large", {}), key=int)
+    if len(sizes) < 2:
+        return []
+    small, big = results["large"][sizes[0]], results["large"][sizes[-1]]
+    on, frozen, off = big["on"], big["frozen"], big["off"]
+    return [
+        "",
+        f"With the collector on, a node costs {fmt_ratio(on / small['on'])} more to build at "
+        f"{int(sizes[-1]):,} nodes than at {int(sizes[0]):,}. At {int(sizes[-1]):,} nodes "
+        f"freezing the heap first gives {fmt_ratio(on / frozen)} the speed of building with "
+        f"the collector on, and switching the collector off {fmt_ratio(on / off)}.",
+    ]
+
+
 def ratio_lines(results: dict[str, Any]) -> list[str]:
     """The headline comparisons, each saying what it divides."""
     pairs = [
@@ -211,6 +227,7 @@ def render(results: dict[str, Any]) -> str:
             large_table(results),
             "",
             results.get("large_note", ""),
+            *large_lines(results),
         ]
     if results.get("checks"):
         parts += ["", "Checks run before timing:", "", *(f"- {c}" for c in results["checks"])]

@@ -175,12 +175,11 @@ def large_workload(results: Results, cfg: dict[str, Any]) -> None:
         print(f"  {n:>9,} nodes: " + ", ".join(f"{k} {v * 1e6:.2f} µs" for k, v in modes.items()))
     results["large_note"] = (
         f"Each size is built with {len(keep):,} other Values alive (standing for a model's "
-        "parameters), the best of "
-        f"{cfg['large_repeats']} builds. The graph's nodes make no reference cycles, yet every "
-        "Value is tracked by the cyclic collector, whose full passes traverse all live Values. "
-        "Remedy for users: call `gc.freeze()` once the model is built (its parameters then "
-        "leave the collector's passes), or build a very large graph inside "
-        "`gc.disable()` ... `gc.enable()`."
+        f"parameters), the best of {cfg['large_repeats']} builds. The graph's nodes make no "
+        "reference cycles, yet every Value is tracked by the cyclic collector, whose full "
+        "passes traverse every tracked object alive. `gc.freeze()` moves the objects alive "
+        "when it is called (the model) out of those passes, not the graph built afterwards; "
+        "`gc.disable()` around the build removes the passes altogether."
     )
     del keep
 

@@ -404,27 +404,54 @@ def expression_program(ops: int, seed: int, width: int = 1024) -> list[tuple[str
 
     Each step replaces one pool slot by an operation of two random slots. The kinds are
     micrograd's (+ − × ** relu) in forms that keep every value in [-1, 1]: (a + b)·0.5,
-    (a − b)·0.5, a·b, a**2, relu(a); so the graph neither overflows nor underflows, and with
-    a pool the graph stays shallow enough for micrograd's recursive backward.
+    (a − b)·0.5, a·b, a**2, relu(a). Products and squares shrink values, and subnormal floats
+    are a hundred times slower than normal ones on most CPUs, which would time the FPU rather
+    than the engines: so the program is simulated on floats while it is drawn, and a result
+    below 1/4 in size is followed by steps "x4" (times 4.0) until it is in [1/4, 1]; a relu
+    of a negative, or any other zero, is drawn again.
+    The graph stays shallow enough, through the pool, for micrograd's recursive backward.
     """
     rng = random.Random(seed)
+    pool = _expression_leaves(seed, width)
     kinds = ("add", "sub", "mul", "sq", "relu")
-    cost = {"add": 2, "sub": 2, "mul": 1, "sq": 1, "relu": 1}  # nodes made, constants aside
+    cost = {"add": 2, "sub": 2, "mul": 1, "sq": 1, "relu": 1, "x4": 1}  # nodes, constants aside
     program: list[tuple[str, int, int]] = []
     made = 0
     while made < ops:
-        kind = rng.choice(kinds)
-        program.append((kind, rng.randrange(width), rng.randrange(width)))
+        kind, i, j = rng.choice(kinds), rng.randrange(width), rng.randrange(width)
+        a, b = pool[i], pool[j]
+        if kind == "add":
+            r = (a + b) * 0.5
+        elif kind == "sub":
+            r = (a - b) * 0.5
+        elif kind == "mul":
+            r = a * b
+        elif kind == "sq":
+            r = a**2
+        else:
+            r = a if a > 0.0 else 0.0
+        if r == 0.0:
+            continue  # a zero would spread through the products: draw another step
+        program.append((kind, i, j))
         made += cost[kind]
+        while abs(r) < 0.25:
+            r *= 4.0
+            program.append(("x4", i, i))
+            made += 1
+        pool[i] = r
     return program
+
+
+def _expression_leaves(seed: int, width: int) -> list[float]:
+    rng = random.Random(seed)
+    return [rng.choice((-1.0, 1.0)) * rng.uniform(0.25, 1.0) for _ in range(width)]
 
 
 def run_expression(
     value: Callable[[float], Any], program: Sequence[tuple[str, int, int]], seed: int, width: int
 ) -> tuple[Any, list[Any]]:
     """Build the program's graph in one engine, summed pairwise into one output; backward."""
-    rng = random.Random(seed)
-    leaves = [value(rng.uniform(-1.0, 1.0)) for _ in range(width)]
+    leaves = [value(x) for x in _expression_leaves(seed, width)]
     pool = list(leaves)
     for kind, i, j in program:
         a, b = pool[i], pool[j]
@@ -436,6 +463,8 @@ def run_expression(
             pool[i] = a * b
         elif kind == "sq":
             pool[i] = a**2
+        elif kind == "x4":
+            pool[i] = a * 4.0
         else:
             pool[i] = a.relu()
     while len(pool) > 1:
