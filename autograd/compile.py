@@ -23,14 +23,18 @@ operation, as ``1.0 / y``); the captured leaves get ``.grad += total`` at the en
 Which programs compile correctly: those whose graph has the same shape for every argument and
 whose constants do not depend on the arguments. ``relu`` branches are fine (relu is one
 primitive). Python control flow on ``.data`` is not: an ``if x.data > 0`` takes the branch of
-the example arguments forever, and a constant made from data (``v - max(u.data for u in zs)``,
-as ``nn.losses.softmax`` shifts its inputs; ``binary_cross_entropy``'s softplus, which branches
-on the sign of a logit) is frozen at its traced value. ``c(*args, check=True)`` also runs ``f``
-eagerly and raises ``TraceMismatchError`` if the graph it builds differs in shape or constants from
-the traced one, or if any number differs by a bit. Also not replayed: ``detect_anomaly`` (the
-compiled code does not check for non-finite numbers) and gradients of the arguments themselves
-(only captured leaves receive gradients). ``f`` may not use Values computed before it ran other
-than leaves (their history would be frozen): ``compile`` refuses them.
+the example arguments forever. A constant made from data (``v - max(u.data for u in zs)``, as
+``nn.losses.softmax`` shifts its inputs) would be frozen at its traced value; ``compile``
+traces ``f`` a third time at arguments a few units of the 20th bit away, and if any constant or
+the graph's shape differs there, it says why in ``c.data_dependent`` and every call of ``c``
+runs ``f`` on the engine instead (the same numbers, at the engine's speed). A branch that the
+nearby arguments do not flip (``binary_cross_entropy``'s softplus branches on the sign of a
+logit) is not found that way: ``c(*args, check=True)`` also runs ``f`` eagerly and raises
+``TraceMismatchError`` if the graph it builds differs in shape or constants from the traced
+one, or if any number differs by a bit. Also not replayed: ``detect_anomaly`` (the compiled
+code does not check for non-finite numbers) and gradients of the arguments themselves (only
+captured leaves receive gradients). ``f`` may not use Values computed before it ran other than
+leaves (their history would be frozen): ``compile`` refuses them.
 """
 
 from __future__ import annotations
@@ -421,6 +425,33 @@ def _function(gen: _Generator, accumulate: bool) -> tuple[str, Callable[..., Any
     return src, namespace["accumulate" if accumulate else "step"]
 
 
+def _nearby(a: object) -> object:
+    """An argument moved by a few units in its 20th bit: the same branches, other constants."""
+    if _is_scalar(a):
+        x = float(a)  # type: ignore[arg-type]
+        return x + max(abs(x), 1e-3) * 2.0**-20
+    return [_nearby(x) for x in a]  # type: ignore[attr-defined]
+
+
+def _nearby_difference(
+    f: Callable[..., Value], args: Sequence[object], shape: list[Shape], nodes: Sequence[Value]
+) -> str:
+    """How the graph traced at nearby arguments differs from ``shape``; "" where it does not.
+
+    A constant made from the arguments' data (softmax's shift by max z) differs; a branch on
+    the data usually does not, so close to the example: ``check=True`` is the way to catch it.
+    """
+    try:
+        out, arg_leaves = _trace(f, [_nearby(a) for a in args])
+    except (ArithmeticError, ValueError):
+        return ""  # no nearby graph to compare with: the trace stands
+    near, _ = _discover(out)
+    problem = _differences(shape, _shape(near, {id(v): k for k, v in enumerate(arg_leaves)}), nodes)
+    if problem:
+        return f"at arguments near the example, {problem}"
+    return ""
+
+
 # -- the compiled function ----------------------------------------------------------------------
 
 
@@ -470,6 +501,9 @@ class Compiled:
                 )
         #: The leaves the graph captured (they receive gradients), in the engine's order.
         self.leaves: tuple[Value, ...] = tuple(captured)
+        #: Why f's graph depends on its arguments' data, if a trace at nearby arguments found
+        #: it so ("" if not): then every call runs f on the engine instead of the trace.
+        self.data_dependent = _nearby_difference(f, example_args, shape, nodes)
         self._generator = _Generator(first, self.shapes, arg_leaves, captured, watched)
         #: The generated program that ``c(*args)`` runs.
         self.source, self._step = _function(self._generator, accumulate=False)
@@ -515,6 +549,10 @@ class Compiled:
         to the last bit.
         """
         flat = self._arguments(args)
+        if self.data_dependent:
+            out, _ = _trace(self.f, args)
+            out.backward()
+            return out.data
         if not check:
             try:
                 return self._step(*flat)  # type: ignore[no-any-return]
@@ -540,6 +578,10 @@ class Compiled:
 
     def accumulate_watched(self, args: Sequence[Arg], seed: float, acc: list[float]) -> Any:
         """``accumulate``, returning (value, watched values) when the trace watched nodes."""
+        if self.data_dependent:
+            raise TraceMismatchError(
+                f"accumulate cannot replay this function: {self.data_dependent}"
+            )
         if self._accumulate is None:
             self._accumulate = _function(self._generator, accumulate=True)[1]
         try:

@@ -233,11 +233,28 @@ def test_python_control_flow_on_data_is_caught_by_check() -> None:
     assert w.grad == before  # exact: a failed check adds nothing
 
 
-def test_constants_made_from_data_are_caught_by_check() -> None:
+def test_constants_made_from_data_are_found_and_run_on_the_engine() -> None:
     w = Value(0.5)
-    c = compile(lambda x: w * (x - x.data), 1.0)  # x - x.data freezes the traced x.data
-    with pytest.raises(TraceMismatchError, match="constant leaf"):
-        c(2.0, check=True)
+    twin = Value(0.5)
+
+    def f(x: Value) -> Value:
+        return w * (x - x.data) + w * x  # x - x.data: a constant made from the data
+
+    c = compile(f, 1.0)
+    assert "constant leaf" in c.data_dependent
+    want = twin * (Value(2.0) - 2.0) + twin * 2.0
+    want.backward()
+    assert bits(c(2.0)) == bits(want.data)  # not the traced constant 1.0: the engine's number
+    assert bits(w.grad) == bits(twin.grad)
+    with pytest.raises(TraceMismatchError, match="cannot replay"):
+        c.accumulate([2.0], 1.0, [-0.0])
+    assert compile(lambda x: w * x, 1.0).data_dependent == ""
+
+
+def test_softmax_networks_are_found_data_dependent() -> None:
+    model = MLP(2, [3], output_activation="softmax", seed=0)
+    c = compile(lambda xs: LOSSES["cross_entropy"](model.forward(xs), [0.0, 1.0, 0.0]), [1.0, 2.0])
+    assert c.data_dependent
 
 
 def test_refusals_name_the_problem() -> None:
