@@ -49,6 +49,7 @@ WORKLOADS = {
     "batch": "the same, a batch of 32 in one loss",
     "step-plain": "MLP step from plain `*`/`+` nodes (the same ReLU net in both engines)",
     "expression": "100,000-op random expression (+ − × ** relu), build + backward",
+    "epoch": "an epoch of `chainrule train`'s defaults (digits, batches of 16)",
 }
 ENGINES = {
     "micrograd": "micrograd 0.1.0",
@@ -180,6 +181,8 @@ def ratio_lines(results: dict[str, Any]) -> list[str]:
         ("step-plain/micrograd/off", "step-plain/chainrule/off", "the same, collector off"),
         ("step/chainrule/on", "step/compiled/on", "nn.MLP step: eager ÷ compiled"),
         ("batch/chainrule/on", "batch/compiled/on", "batch of 32: eager ÷ compiled"),
+        ("epoch/chainrule/on", "epoch/compiled/on",
+         "training epoch (chainrule train's defaults): eager ÷ compiled step"),
     ]  # fmt: skip
     out = []
     for num, den, what in pairs:

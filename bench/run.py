@@ -16,6 +16,7 @@ import datetime
 import gc
 import platform
 import sys
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -96,7 +97,7 @@ def mlp_workloads(results: Results, cfg: dict[str, Any], mg: tuple[Any, Any]) ->
     checks.append(check_compiled(compiled["step"], nn_variant, one))
     checks.append(check_compiled(compiled["batch"], nn_variant, batch))
     checks.append(check_compiled(compiled["step-plain"], variants["chainrule plain-relu"], one))
-    results["compile_seconds"] = {k: c.compile_seconds for k, c in compiled.items()}
+    results["compile_seconds"].update({k: c.compile_seconds for k, c in compiled.items()})
     for line in checks:
         print(f"  ok: {line}")
 
@@ -184,6 +185,37 @@ def large_workload(results: Results, cfg: dict[str, Any]) -> None:
     del keep
 
 
+def training_workload(results: Results, cfg: dict[str, Any]) -> None:
+    """An epoch of chainrule train's defaults (digits, 64-16-10 sigmoid), eager and compiled."""
+    model, optimizer, inputs, targets, labels = w.training_setup()
+    twin, twin_optimizer, _, _, _ = w.training_setup()
+    data = (inputs, targets, labels)
+    step = twin.compile_step()
+    t0 = time.perf_counter()
+    for y in {tuple(t) for t in data[1]}:
+        step.compiled(list(y))  # one trace per class
+    results["compile_seconds"]["epoch"] = time.perf_counter() - t0
+    eager_total = w.epoch(model, optimizer, data)
+    compiled_total = w.epoch(twin, twin_optimizer, data, step)
+    if _bits([eager_total]) != _bits([compiled_total]) or _bits(
+        [p.data for p in model.parameters()]
+    ) != _bits([p.data for p in twin.parameters()]):
+        raise m.CheckError("an epoch through the compiled step moved the weights differently")
+    results["checks"].append(
+        f"one epoch of chainrule train's defaults, eager and compiled: the same cost and "
+        f"{len(model.parameters()):,} weights to the last bit"
+    )
+    print(f"  ok: {results['checks'][-1]}")
+    repeats = cfg["epoch_repeats"]
+    for key, fn in (
+        ("epoch/chainrule/on", lambda: w.epoch(model, optimizer, data)),
+        ("epoch/compiled/on", lambda: w.epoch(twin, twin_optimizer, data, step)),
+    ):
+        t = m.measure(fn, repeats, 0.0)
+        results["timings"][key] = t.as_dict()
+        print(f"  {key:28} {report.fmt_time(t.median):>9}")
+
+
 def chain_and_memory(results: Results, cfg: dict[str, Any], mg_value: Any) -> None:
     """A chain 100,000 deep (micrograd's recursive backward fails) and bytes per node."""
     x, v = w.chain(Value, w.CHAIN_DEPTH)
@@ -234,6 +266,7 @@ def new_results(quick: bool) -> Results:
         "quick": quick,
         "timings": {},
         "checks": [],
+        "compile_seconds": {},
     }
 
 
@@ -247,6 +280,7 @@ def run(quick: bool, profile: bool, large: bool = True) -> Results:
         "large_sizes": w.LARGE_SIZES[:3] if quick else w.LARGE_SIZES,
         "large_repeats": 1 if quick else 3,
         "ballast": 20_000 if quick else 200_000,
+        "epoch_repeats": 2 if quick else 5,
     }
     results = new_results(quick)
     mg_value, mg_mlp, results["micrograd"] = m.load_micrograd()
@@ -257,6 +291,8 @@ def run(quick: bool, profile: bool, large: bool = True) -> Results:
     mlp_workloads(results, cfg, (mg_value, mg_mlp))
     expression_workload(results, cfg, mg_value)
     chain_and_memory(results, cfg, mg_value)
+    print("\nTraining (an epoch of chainrule train's defaults):")
+    training_workload(results, cfg)
     if large:
         large_workload(results, cfg)
     gc.collect()

@@ -514,3 +514,63 @@ def build_cost(nodes: int, mode: str) -> float:
 def ballast(count: int) -> list[Value]:
     """``count`` live Values, standing for a big model's parameters while a graph is built."""
     return [Value(float(k)) for k in range(count)]
+
+
+# -- a training epoch ---------------------------------------------------------------------------
+
+
+def training_setup() -> tuple[Any, Any, list[list[float]], list[list[float]], list[int]]:
+    """``chainrule train``'s defaults: its model, optimizer and the digits' training set."""
+    from nn.optim import SGD
+    from nn.train import TrainConfig, build_model, load_data
+
+    config = TrainConfig()
+    train_set, _ = load_data(config)
+    model = build_model(config, len(train_set.inputs[0]), 10)
+    inputs = [list(map(float, x)) for x in train_set.inputs]
+    return (
+        model,
+        SGD(model.parameters(), lr=config.lr),
+        inputs,
+        train_set.targets(),
+        list(train_set.labels),
+    )
+
+
+def epoch(
+    model: Any,
+    optimizer: Any,
+    data: tuple[list[list[float]], list[list[float]], list[int]],
+    step: Any = None,
+    batch_size: int = 16,
+) -> float:
+    """One epoch of ``nn.train.train``'s loop (no shuffle, no progress bar); the total cost.
+
+    ``step``: an ``nn.compiled.CompiledStep`` to go through, or None for the eager loop.
+    """
+    from nn.compiled import train_batch
+    from nn.losses import LOSSES, mean
+    from nn.train import predict
+
+    inputs, targets, labels = data
+    cost = LOSSES["squared_error"]
+    total = 0.0
+    for start in range(0, len(inputs), batch_size):
+        batch = range(start, min(start + batch_size, len(inputs)))
+        optimizer.zero_grad()
+        if step is None:
+            outs = [model.forward(inputs[i]) for i in batch]
+            loss = mean([cost(a, targets[i]) for a, i in zip(outs, batch, strict=True)])
+            sum(predict(a) == labels[i] for a, i in zip(outs, batch, strict=True))
+            loss.backward()
+            value = loss.data
+        else:
+            value, _ = train_batch(
+                step,
+                [inputs[i] for i in batch],
+                [targets[i] for i in batch],
+                [labels[i] for i in batch],
+            )
+        optimizer.step()
+        total += value * len(batch)
+    return total

@@ -298,3 +298,13 @@ def test_nn_mlp_is_timed_with_our_weights_or_reported(
     # Our seeded weights were copied in, in the contract's parameter order.
     assert [p.data for p in variant.params] == workloads.flat_weights(weights)
     assert math.isfinite(variant.step(samples))
+
+
+def test_an_epoch_through_the_compiled_step_is_the_eager_epoch() -> None:
+    model, optimizer, inputs, targets, labels = workloads.training_setup()
+    twin, twin_optimizer, _, _, _ = workloads.training_setup()
+    data = (inputs[:40], targets[:40], labels[:40])
+    eager = workloads.epoch(model, optimizer, data)
+    compiled = workloads.epoch(twin, twin_optimizer, data, twin.compile_step())
+    assert eager.hex() == compiled.hex()  # exactness is the point
+    assert [p.data.hex() for p in model.parameters()] == [p.data.hex() for p in twin.parameters()]
