@@ -12,8 +12,9 @@ such as a model's parameters; their current ``.data`` is read on every call), ex
 Bit-for-bit equality holds because the generated code does what the engine does, in the
 engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``
 (or from the same single IEEE operation, for ``+ - * neg relu``, and for the sums the same
-terms handed to ``math.fsum``; a call that fails is redone by the engine, so that its error is
-the engine's, naming the operation and its operands); the backward pass visits the
+terms handed to ``math.fsum``; a call that fails, or meets a nan or an infinity anywhere, is
+redone by the engine, so that its error or its IEEE propagation is the engine's, by its own
+non-finite policy); the backward pass visits the
 nodes in the engine's order (consumers counted, a LIFO stack of ready nodes, parents in
 ``parents`` order); each gradient is its first contribution as is, later ones added with ``+``
 in visiting order; a contribution is ``upstream * partial``, the partial from the row's
@@ -58,6 +59,10 @@ Arg = float | Sequence[float]
 
 class TraceMismatchError(RuntimeError):
     """The eager engine built a different graph, or got different numbers, than the trace."""
+
+
+class _NonFiniteError(ArithmeticError):
+    """The generated code met a nan or an infinity: the engine's policy must decide."""
 
 
 # -- the trace ----------------------------------------------------------------------------------
@@ -268,7 +273,13 @@ class _Generator:
         self.names: dict[int, str] = {}
         self.used: set[str] = set()
         self.consts: dict[int, str] = {}
-        self.namespace: dict[str, Any] = {"_NAN": math.nan, "_INF": math.inf, "_fsum": math.fsum}
+        self.namespace: dict[str, Any] = {
+            "_NAN": math.nan,
+            "_INF": math.inf,
+            "_fsum": math.fsum,
+            "_sum": sum,
+            "_NonFiniteError": _NonFiniteError,
+        }
         self.rule_slots: dict[int, int] = {}
         self.captured = captured
         self.captured_index = {id(v): k for k, v in enumerate(captured)}
@@ -381,8 +392,10 @@ class _Generator:
             grads = "".join(f"dC_d{self.names[id(v)]}, " for v in self.captured)
             body.append(f"    ({grads}) = acc")
             first.update(id(v) for v in self.captured)
+        assigned: list[str] = []
         if root.parents:
             body.append(f"    dC_d{out} = {'seed' if accumulate else '1.0'}")
+            assigned.append(f"dC_d{out}")
         need = self.need
         for v in self.order:
             rule: Rule = v._rule  # type: ignore[assignment]
@@ -396,9 +409,18 @@ class _Generator:
                 gp = f"dC_d{self.names[id(p)]}"
                 term = f"{g} * {d}"
                 rhs = f"{gp} + {term}" if id(p) in first else term
+                if id(p) not in first:
+                    assigned.append(gp)
                 first.add(id(p))
                 what = _derivative_text(rule, i, len(v.parents))
                 body.append(f"    {gp} = {rhs}  # {rule.symbol}: ∂/∂arg{i} = {what}")
+        # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
+        # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
+        every = [self.names[id(v)] for v in self.forward_order] + assigned
+        if every:
+            body.append(f"    _s = _sum(({''.join(e + ', ' for e in every)}))")
+            body.append("    if _s - _s:")
+            body.append("        raise _NonFiniteError")
         root_k = self.captured_index.get(id(root))
         totals = [f"dC_d{self.names[id(v)]}" for v in self.captured]
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
@@ -557,8 +579,11 @@ class Compiled:
             try:
                 return self._step(*flat)  # type: ignore[no-any-return]
             except (ArithmeticError, ValueError):
-                self._fail_as_the_engine(args)
-                raise
+                # A failed domain check, or a nan or infinity anywhere: the engine redoes the
+                # call, raising its own error (naming the operation) or propagating as it does.
+                out, _ = _trace(self.f, args)
+                out.backward()
+                return out.data
         acc = [-0.0] * len(self.leaves)
         value = self.accumulate(flat, 1.0, acc)
         self._check(args, value, acc)
@@ -586,9 +611,12 @@ class Compiled:
             self._accumulate = _function(self._generator, accumulate=True)[1]
         try:
             return self._accumulate(*self._arguments(args), seed, acc)
-        except (ArithmeticError, ValueError):
+        except (ArithmeticError, ValueError) as e:
             self._fail_as_the_engine(args)
-            raise
+            raise TraceMismatchError(
+                "the compiled code met a nan or an infinity that the engine lets through; "
+                "run this call on the engine"
+            ) from e
 
     def _fail_as_the_engine(self, args: Sequence[object]) -> None:
         """Run f and its backward pass eagerly, so that the engine's own error is raised.
@@ -596,10 +624,11 @@ class Compiled:
         The generated code calls ``math.fsum`` where the sum rows wrap it with a message that
         names the operation; rather than copy those messages, a failed call is redone by the
         engine (without touching any ``.grad``). If the engine does not fail, the caller
-        re-raises the compiled code's error.
+        raises.
         """
         out, _ = _trace(self.f, args)
-        grad(out, [*self.leaves, out])
+        if self.leaves:
+            grad(out, self.leaves)
 
     def _check(self, args: Sequence[object], value: float, acc: list[float]) -> None:
         out, arg_leaves = _trace(self.f, args)

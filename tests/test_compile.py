@@ -384,3 +384,21 @@ def test_rows_that_may_raise_in_backward_are_always_evaluated() -> None:
     assert "pow" not in never
     assert "powc" not in never
     assert never <= {r.name for r in rules.TABLE}
+
+
+@pytest.mark.parametrize("x", [1e200, math.inf, -math.inf, math.nan, 3.0])
+def test_non_finite_numbers_follow_the_engine(x: float) -> None:
+    """Overflow, or nan and inf given as data: the compiled call does what the engine does."""
+    w = Value(1e200)
+    twin = Value(1e200)
+    c = compile(lambda v: (w * v).tanh() + w * v, 3.0)
+    try:
+        want = (twin * x).tanh() + twin * x
+        want.backward()
+    except (ArithmeticError, ValueError) as error:
+        with pytest.raises(type(error)):
+            c(x)
+        assert w.grad == 0.0  # exact: nothing added
+        return
+    assert bits(c(x)) == bits(want.data)
+    assert bits(w.grad) == bits(twin.grad)
