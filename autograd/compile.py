@@ -34,7 +34,9 @@ logit) is not found that way: ``c(*args, check=True)`` also runs ``f`` eagerly a
 ``TraceMismatchError`` if the graph it builds differs in shape or constants from the traced
 one, or if any number differs by a bit. Also not replayed: ``detect_anomaly`` (the compiled
 code does not check for non-finite numbers) and gradients of the arguments themselves (only
-captured leaves receive gradients). ``f`` may not use Values computed before it ran other than
+captured leaves receive gradients: a gradient that only an argument would receive is not
+computed, so if it alone would overflow, the engine's backward may raise where the compiled
+call does not). ``f`` may not use Values computed before it ran other than
 leaves (their history would be frozen): ``compile`` refuses them.
 """
 
@@ -46,6 +48,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
+from functools import cache
 from typing import Any
 
 from autograd.engine import Value, enable_grad, grad
@@ -217,6 +220,71 @@ _NEVER_RAISES = frozenset(
 )  # fmt: skip
 
 
+#: Operands the written-out expressions are tried on against the row's own functions.
+_PROBES = (
+    0.0,
+    -0.0,
+    1.0,
+    -1.0,
+    0.5,
+    -2.5,
+    3.0,
+    1e308,
+    -1e308,
+    5e-324,
+    math.inf,
+    -math.inf,
+    math.nan,
+)
+
+
+def _outcome(fn: Callable[[], Any]) -> list[str] | str:
+    """The bits of what ``fn`` returns, or the name of the error it raises."""
+    try:
+        result = fn()
+    except (ArithmeticError, ValueError) as error:
+        return type(error).__name__
+    values = result if isinstance(result, (tuple, list)) else (result,)
+    return [float(v).hex() for v in values]
+
+
+def _agrees(templates: Sequence[str], rule: Rule, forward: bool) -> bool:
+    """Whether the templates give the row's own results, bit for bit, on every pair of probes.
+
+    Run once per row and process: a row whose function changed (nan now propagating through
+    relu, say) while its text did not is then called, never written out wrongly.
+    """
+    unary = rule.name in ("neg", "exp", "log", "relu")
+    for x in _PROBES:
+        for y in (1.0,) if unary else _PROBES:
+            args = (x,) if unary else (x, y)
+            try:
+                out = rule.forward(*args)
+            except (ArithmeticError, ValueError):
+                continue  # the forward pass refuses these operands: the code never gets here
+            names = {"x": x, "y": y, "out": out}
+            want = _outcome(lambda: out if forward else rule.partials(out, *args))  # noqa: B023
+            exprs = [t.format(x="x", y="y", out="out") for t in templates]
+            got = _outcome(lambda: [eval(e, {}, names) for e in exprs])  # noqa: B023
+            if got != want:
+                return False
+    return True
+
+
+@cache
+def _inline_forward(rule: Rule) -> str | None:
+    template = _INLINE_FORWARD.get((rule.name, rule.formula))
+    return template if template is not None and _agrees([template], rule, True) else None
+
+
+@cache
+def _inline_partials(rule: Rule) -> tuple[str, ...] | None:
+    template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
+    if template is None or not _agrees(template, rule, False):
+        return None
+    return template
+
+
 def _sum_terms(rule: Rule, ops: list[str], constants: Sequence[float]) -> list[str] | None:
     """The terms the sum rows hand to fsum, in the rows' order (w_k a_k products, then b)."""
     if (rule.name, rule.formula) == ("sum", "Σ_k x_k"):
@@ -341,7 +409,7 @@ class _Generator:
     def forward_line(self, node: Value) -> str:
         rule: Rule = node._rule  # type: ignore[assignment]
         ops = [self.operand(p) for p in node.parents]
-        template = _INLINE_FORWARD.get((rule.name, rule.formula))
+        template = _inline_forward(rule)
         terms = _sum_terms(rule, ops, node.constants)
         if template is not None:
             expr = template.format(x=ops[0], y=ops[-1])
@@ -364,7 +432,7 @@ class _Generator:
             return [*ops[n : 2 * n], *ops[:n], "1.0"]
         if rule.name == "wsumc" and rule.derivatives == ("x_k", "1"):
             return [*(_literal(c) for c in node.constants), "1.0"]
-        template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
+        template = _inline_partials(rule)
         if template is not None:
             return [t.format(x=ops[0], y=ops[-1], out=out) for t in template]
         d = f"d_{out}"
@@ -402,6 +470,10 @@ class _Generator:
             if not need[id(v)] and rule.name in _NEVER_RAISES:
                 continue
             partials = self.partial_exprs(v, body)
+            if partials and partials[0].startswith("d_"):
+                # The row's partials, each one, go into the check too: a nan partial that only
+                # an argument receives makes the engine's backward raise.
+                assigned.extend(partials)
             g = f"dC_d{self.names[id(v)]}"
             for i, (p, d) in enumerate(zip(v.parents, partials, strict=True)):
                 if not need[id(p)]:

@@ -17,7 +17,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from autograd import TraceMismatchError, Value, compile, no_grad, rules
-from autograd.compile import _INLINE_FORWARD, _INLINE_PARTIALS, _NEVER_RAISES
+from autograd.compile import (
+    _INLINE_FORWARD,
+    _INLINE_PARTIALS,
+    _NEVER_RAISES,
+    _inline_forward,
+    _inline_partials,
+)
 from autograd.strategies import Expression, expressions
 from nn import MLP
 from nn.losses import LOSSES
@@ -287,22 +293,34 @@ def test_compiling_inside_no_grad_still_traces() -> None:
     assert w.grad == 3.0  # exact
 
 
+def engine_error(build: Callable[[], Value]) -> BaseException:
+    """The error the engine raises building and back-propagating ``build()``."""
+    try:
+        build().backward()
+    except (ArithmeticError, ValueError) as error:
+        return error
+    raise AssertionError("the engine did not fail")
+
+
 def test_backward_errors_are_raised_where_the_engine_raises() -> None:
     """x^y has no derivative in y at a base <= 0: the engine raises even if y is an input."""
     w = Value(-2.0)
     c = compile(lambda y: w**y, 2.0)
-    with pytest.raises(ValueError, match="no derivative with respect to the exponent"):
-        (Value(-2.0) ** Value(2.0)).backward()
-    with pytest.raises(ValueError, match="no derivative with respect to the exponent"):
+    want = engine_error(lambda: Value(-2.0) ** Value(2.0, "x0"))  # x0: the argument's label
+    with pytest.raises(type(want)) as got:
         c(2.0)
+    assert str(got.value) == str(want)  # the engine's own message, naming the operation
     assert w.grad == 0.0  # exact: nothing added
 
 
-def test_forward_errors_are_the_rows_errors() -> None:
+def test_forward_errors_are_the_engines_errors() -> None:
     w = Value(1.0)
     c = compile(lambda x: (w * x).log(), 1.0)
-    with pytest.raises(ValueError, match=r"log of a number <= 0 is undefined: log\(-1.0\)"):
+    want = engine_error(lambda: (Value(1.0) * -1.0).log())
+    with pytest.raises(type(want)) as got:
         c(-1.0)
+    assert str(got.value) == str(want)
+    assert "log" in str(want)
 
 
 # -- the inline expressions against the table's functions ---------------------------------------
@@ -319,21 +337,22 @@ def _inline(template: str, x: float, y: float, out: float) -> float:
 @settings(max_examples=300)
 @given(floats, floats)
 def test_inline_forward_is_the_rows_forward(x: float, y: float) -> None:
-    inline = _INLINE_FORWARD
-    rows = [r for r in rules.TABLE if (r.name, r.formula) in inline]
-    assert {r.name for r in rows} == {"add", "sub", "mul", "neg", "relu"}
+    """Every expression the generator writes out (it tries them first) is the row's forward."""
+    rows = [r for r in rules.TABLE if _inline_forward(r) is not None]
+    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg"}
+    assert {r.name for r in rows} <= {name for name, _ in _INLINE_FORWARD}
     for r in rows:
         args = (x,) if r.name in ("neg", "relu") else (x, y)
         want = r.forward(*args)
-        assert bits(_inline(inline[(r.name, r.formula)], x, y, 0.0)) == bits(want), r.name
+        assert bits(_inline(_inline_forward(r) or "", x, y, 0.0)) == bits(want), r.name
 
 
 @settings(max_examples=300)
 @given(floats, floats)
 def test_inline_partials_are_the_rows_partials(x: float, y: float) -> None:
-    inline = _INLINE_PARTIALS
-    rows = [r for r in rules.TABLE if (r.name, r.derivatives) in inline]
-    assert {r.name for r in rows} == {"add", "sub", "mul", "div", "neg", "exp", "log", "relu"}
+    rows = [r for r in rules.TABLE if _inline_partials(r) is not None]
+    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg"}
+    assert {r.name for r in rows} <= {name for name, _ in _INLINE_PARTIALS}
     for r in rows:
         unary = r.name in ("neg", "exp", "log", "relu")
         args = (x,) if unary else (x, y)
@@ -342,7 +361,7 @@ def test_inline_partials_are_the_rows_partials(x: float, y: float) -> None:
             want = r.partials(out, *args)
         except (ArithmeticError, ValueError):
             continue  # the forward refuses these operands: the generated code never gets there
-        templates = inline[(r.name, r.derivatives)]
+        templates = _inline_partials(r) or ()
         got = [_inline(t, x, y, out) for t in templates]
         assert_same(got, [float(d) for d in want])
 
@@ -374,8 +393,11 @@ def test_sums_are_the_rows_sums(ws: list[float], data: st.DataObject) -> None:
 def test_a_failing_sum_raises_the_engines_error() -> None:
     w = Value(1e307)
     c = compile(lambda xs: Value.weighted_sum([w, w], xs), [1.0, 1.0])
-    with pytest.raises(OverflowError, match="'wsum' overflows"):
+    want = engine_error(lambda: Value.weighted_sum([Value(1e307)] * 2, [10.0, 10.0]))
+    with pytest.raises(type(want)) as got:
         c([10.0, 10.0])
+    assert str(got.value) == str(want)
+    assert "wsum" in str(want)
     assert w.grad == 0.0  # exact: nothing added
 
 
@@ -402,3 +424,13 @@ def test_non_finite_numbers_follow_the_engine(x: float) -> None:
         return
     assert bits(c(x)) == bits(want.data)
     assert bits(w.grad) == bits(twin.grad)
+
+
+def test_an_expression_that_disagrees_with_its_row_is_not_written_out() -> None:
+    """The generator tries each written-out expression against the row's own function."""
+    from autograd.compile import _agrees
+
+    assert _agrees(["{x} * {y}"], rules.MUL, forward=True)
+    assert not _agrees(["{x} * {y} * 1.0000001"], rules.MUL, forward=True)
+    assert not _agrees(["{x} + {y}"], rules.MUL, forward=True)
+    assert not _agrees(["0.0", "1.0"], rules.SUB, forward=False)
