@@ -32,12 +32,12 @@ runs ``f`` on the engine instead (the same numbers, at the engine's speed). A br
 nearby arguments do not flip (``binary_cross_entropy``'s softplus branches on the sign of a
 logit) is not found that way: ``c(*args, check=True)`` also runs ``f`` eagerly and raises
 ``TraceMismatchError`` if the graph it builds differs in shape or constants from the traced
-one, or if any number differs by a bit. Also not replayed: ``detect_anomaly`` (the compiled
-code does not check for non-finite numbers) and gradients of the arguments themselves (only
-captured leaves receive gradients: a gradient that only an argument would receive is not
-computed, so if it alone would overflow, the engine's backward may raise where the compiled
-call does not). ``f`` may not use Values computed before it ran other than
-leaves (their history would be frozen): ``compile`` refuses them.
+one, or if any number differs by a bit. A call that meets a nan or an infinity is redone by
+the engine, so ``detect_anomaly`` and the engine's non-finite policy hold. Not replayed:
+gradients of the arguments themselves (only captured leaves receive gradients; a gradient that
+only an argument would receive is not computed, so if it alone would overflow, the engine's
+backward may raise where the compiled call does not). ``f`` may not use Values computed before
+it ran other than leaves (their history would be frozen): ``compile`` refuses them.
 """
 
 from __future__ import annotations
