@@ -126,21 +126,23 @@ def main_table(results: dict[str, Any]) -> str:
 
 
 def compile_lines(results: dict[str, Any]) -> list[str]:
-    """Compilation time against the eager step it replaces: steps until it pays for itself."""
+    """Compilation time against the eager step it replaces: calls until it pays for itself."""
     lines = []
     for w, seconds in sorted(results.get("compile_seconds", {}).items()):
         eager, compiled = median(results, f"{w}/chainrule/on"), median(results, f"{w}/compiled/on")
         if eager is None or compiled is None:
             continue
         saved = eager - compiled
+        calls = math.ceil(seconds / saved) if saved > 0 else 0
+        unit = "epoch" if w == "epoch" else "step"
         pays = (
-            f"pays for itself after {math.ceil(seconds / saved)} steps"
+            f"pays for itself after {calls} {unit}{'s' if calls != 1 else ''}"
             if saved > 0
-            else ("never pays (not faster)")
+            else "never pays (not faster)"
         )
         lines.append(
-            f"- {WORKLOADS[w]}: compiling takes {fmt_time(seconds)}, the compiled step saves "
-            f"{fmt_time(saved)} per call against the eager one: {pays}"
+            f"- {WORKLOADS[w]}: compiling takes {fmt_time(seconds)}, the compiled {unit} saves "
+            f"{fmt_time(saved)} against the eager one: {pays}"
         )
     return lines
 
