@@ -366,7 +366,7 @@ class _Generator:
             k += size
             if names:
                 comma = "," if len(names) == 1 else ""
-                self.unpacking.append(f"    {', '.join(names)}{comma} = x{i}")
+                self.unpacking.append(f"    {', '.join(names)}{comma} = x{i}  # argument {i}")
         for v in captured:
             self._name(v, v.label or "p")
         nodes, count = _discover(root)
@@ -458,11 +458,12 @@ class _Generator:
         first: set[int] = set()
         if accumulate and self.captured:
             grads = "".join(f"dC_d{self.names[id(v)]}, " for v in self.captured)
-            body.append(f"    ({grads}) = acc")
+            body.append(f"    ({grads}) = acc  # the sums so far")
             first.update(id(v) for v in self.captured)
         assigned: list[str] = []
         if root.parents:
-            body.append(f"    dC_d{out} = {'seed' if accumulate else '1.0'}")
+            seed = "seed" if accumulate else "1.0"
+            body.append(f"    dC_d{out} = {seed}  # the seed: ∂{out}/∂{out} = 1")
             assigned.append(f"dC_d{out}")
         need = self.need
         for v in self.order:
@@ -490,18 +491,19 @@ class _Generator:
         # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
         every = [self.names[id(v)] for v in self.forward_order] + assigned
         if every:
-            body.append(f"    _s = _sum(({''.join(e + ', ' for e in every)}))")
-            body.append("    if _s - _s:")
+            body.append(f"    _s = _sum(({''.join(e + ', ' for e in every)}))  # all finite?")
+            body.append("    if _s - _s:  # nan or inf somewhere: the engine's policy decides")
             body.append("        raise _NonFiniteError")
         root_k = self.captured_index.get(id(root))
         totals = [f"dC_d{self.names[id(v)]}" for v in self.captured]
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
             totals[root_k] = f"{totals[root_k]} + seed" if accumulate else "1.0"
         if accumulate and totals:
-            body.append(f"    acc[:] = ({''.join(t + ', ' for t in totals)})")
+            body.append(f"    acc[:] = ({''.join(t + ', ' for t in totals)})  # the new sums")
         elif totals:
-            body.append(f"    for _p, _g in zip(_L, ({''.join(t + ', ' for t in totals)})):")
-            body.append("        _p.grad += _g")
+            totals_src = "".join(t + ", " for t in totals)
+            body.append(f"    for _p, _g in zip(_L, ({totals_src})):  # as backward() ends:")
+            body.append("        _p.grad += _g  # each captured leaf's .grad += its gradient")
         if accumulate and self.watched:
             shown = ", ".join(self.operand(v) for v in self.watched)
             body.append(f"    return {out}, ({shown},)")
