@@ -493,7 +493,7 @@ class _Generator:
         if every:
             body.append(f"    _s = _sum(({''.join(e + ', ' for e in every)}))  # all finite?")
             body.append("    if _s - _s:  # nan or inf somewhere: the engine's policy decides")
-            body.append("        raise _NonFiniteError")
+            body.append("        raise _NonFiniteError  # caught: the engine redoes the call")
         root_k = self.captured_index.get(id(root))
         totals = [f"dC_d{self.names[id(v)]}" for v in self.captured]
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
