@@ -299,6 +299,11 @@ def _sum_terms(rule: Rule, ops: list[str], constants: Sequence[float]) -> list[s
     return None
 
 
+# Where a Value keeps its number: a plain slot, or behind a ``data`` property (an engine that
+# stamps assignments) whose getter only reads the slot ``_data``; the generated code reads it.
+_DATA = "_data" if type(getattr(Value, "_data", None)).__name__ == "member_descriptor" else "data"
+
+
 def _identifier(label: str) -> str:
     """A Python name read off a node's label: ``z_{0}^(2)`` -> ``z_0_2``."""
     name = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
@@ -448,7 +453,9 @@ class _Generator:
         body = [f"def {'accumulate' if accumulate else 'step'}({head}):"]
         leaves = "".join(f"{self.names[id(v)]}, " for v in self.captured)
         if leaves:
-            body.append(f"    ({leaves}) = [_p.data for _p in _L]  # the captured leaves, as now")
+            body.append(
+                f"    ({leaves}) = [_p.{_DATA} for _p in _L]  # the captured leaves, as now"
+            )
         body.extend(self.unpacking)
         body.append("    # forward pass")
         for v in self.forward_order:
