@@ -26,8 +26,8 @@ from autograd.compile import (
 )
 from autograd.strategies import Expression, expressions
 from nn import MLP
+from nn.activations import ACTIVATIONS
 from nn.losses import LOSSES
-from nn.module import ACTIVATIONS
 
 
 def bits(x: float) -> str:

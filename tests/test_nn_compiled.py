@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nn import MLP
+from nn.activations import ACTIVATIONS
 from nn.compiled import train_batch
 from nn.losses import LOSSES, mean
-from nn.module import ACTIVATIONS
 from nn.optim import SGD
 
 
