@@ -52,7 +52,7 @@ pytest: $(STAMP_TEST) ## the test suite only
 
 bench: $(STAMP_TEST) ## compare speed and memory with micrograd (bench/)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python -m bench.run --write
 
 clean: ## remove .venv and generated files
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache .hypothesis

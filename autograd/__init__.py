@@ -15,6 +15,7 @@ from autograd.check import (
     gradcheck,
     gradgradcheck,
 )
+from autograd.compile import Compiled, TraceMismatchError, compile
 from autograd.engine import (
     Constant,
     Value,
@@ -28,12 +29,15 @@ from autograd.engine import (
 )
 
 __all__ = [
+    "Compiled",
     "Constant",
     "GradcheckError",
+    "TraceMismatchError",
     "Value",
     "backward_order",
     "central_difference",
     "check_derivative",
+    "compile",
     "detect_anomaly",
     "enable_grad",
     "grad",

@@ -30,6 +30,7 @@ from nn import notation, serialize
 from nn.activations import ACTIVATIONS, BY_NAME, OUTPUT_ACTIVATIONS
 from nn.activations import INIT_GAIN as INIT_GAIN
 from nn.checks import is_int
+from nn.compiled import CompiledStep
 from nn.limits import parameter_count as parameter_count
 from nn.limits import refuse_huge as refuse_huge
 
@@ -317,6 +318,17 @@ class MLP(Module):
     def parameters(self) -> list[Value]:
         """Layer by layer, neuron by neuron: w_j0 .. w_j(n−1), then b_j."""
         return [p for layer in self.layers for p in layer.parameters()]
+
+    # -- compiled training ----------------------------------------------------------------
+
+    def compile_step(self, loss: str = "squared_error") -> CompiledStep:
+        """One training step with ``loss``, compiled (``autograd.compile``): the same numbers.
+
+        ``step = model.compile_step("squared_error")``; ``step(x, y)`` returns the cost and
+        adds its gradient to every parameter, as ``loss(model.forward(x), y).backward()``;
+        ``step.batch(xs, ys)`` does a batch's mean cost. See ``nn.compiled``.
+        """
+        return CompiledStep(self, loss)
 
     # -- files ----------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from autograd import Value, no_grad
 from nn import byhand
 from nn.activations import ACTIVATIONS
+from nn.compiled import COMPILABLE_LOSSES, train_batch
 from nn.datasets import Dataset, load_digits, make_moons, split, stratified_subset
 from nn.limits import refuse_huge
 from nn.losses import LOSSES, OUTPUT_FOR_LOSS, mean, output_problem
@@ -97,6 +98,8 @@ class TrainConfig:
     #: subset of this size (all 1,797 if None).
     samples: int | None = None
     noise: float = 0.1
+    #: Train through ``model.compile_step`` (``autograd.compile``): the same numbers, faster.
+    compile: bool = False
 
     def output(self) -> str:
         """The activation of the output layer."""
@@ -125,6 +128,12 @@ class TrainConfig:
         problem = output_problem(self.loss, self.output())
         if problem:
             raise TrainError(problem)
+        if self.compile and (self.loss not in COMPILABLE_LOSSES or self.output() == "softmax"):
+            raise TrainError(
+                f"--compile replays only a graph that does not depend on the data: the "
+                f"{', '.join(COMPILABLE_LOSSES)} losses without a softmax output layer, not "
+                f"{self.loss} with a {self.output()} output"
+            )
 
 
 @dataclass(frozen=True)
@@ -221,6 +230,7 @@ def train(
     # A generator of its own: the split and the initial weights use the same seed elsewhere.
     rng = random.Random(config.seed + 1)
     history: list[EpochStats] = []
+    step = model.compile_step(config.loss) if config.compile else None
     for epoch in range(1, config.epochs + 1):
         rng.shuffle(order)
         seen = 0
@@ -230,18 +240,31 @@ def train(
             for start in range(0, len(order), config.batch_size):
                 batch = order[start : start + config.batch_size]
                 optimizer.zero_grad()
-                costs = []
-                for i in batch:
-                    a = model.forward(train_set.inputs[i])
-                    costs.append(cost(a, targets[i]))
-                    correct += predict(a) == train_set.labels[i]
-                batch_cost = mean(costs)
-                if not math.isfinite(batch_cost.data):
-                    raise FloatingPointError(f"the cost became {batch_cost.data!r}")
-                batch_cost.backward()
+                if step is not None:
+                    # The same numbers as the branch below (tests/test_nn_compiled.py).
+                    value, right = train_batch(
+                        step,
+                        [train_set.inputs[i] for i in batch],
+                        [targets[i] for i in batch],
+                        [train_set.labels[i] for i in batch],
+                    )
+                    correct += right
+                    if not math.isfinite(value):
+                        raise FloatingPointError(f"the cost became {value!r}")
+                else:
+                    costs = []
+                    for i in batch:
+                        a = model.forward(train_set.inputs[i])
+                        costs.append(cost(a, targets[i]))
+                        correct += predict(a) == train_set.labels[i]
+                    batch_cost = mean(costs)
+                    if not math.isfinite(batch_cost.data):
+                        raise FloatingPointError(f"the cost became {batch_cost.data!r}")
+                    batch_cost.backward()
+                    value = batch_cost.data
                 optimizer.step()  # ValueError, moving nothing, if a gradient is not finite
                 seen += len(batch)
-                total += batch_cost.data * len(batch)
+                total += value * len(batch)
                 if on_batch is not None:
                     on_batch(BatchDone(epoch, config.epochs, total / seen, correct / seen))
             test_cost, test_accuracy = evaluate(model, test_set, config.loss)

@@ -4,6 +4,7 @@ tests/test_app_trainjob.py and tests/test_app_train.py)."""
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,23 @@ def test_each_setting_is_checked_with_the_words_the_cli_uses(name: str) -> None:
     parse = options.setting(name, type(value))
     with pytest.raises(argparse.ArgumentTypeError, match=re.escape(f"is not {bound.what}")):
         parse(str(value))
+
+
+def test_compile_trains_to_the_same_numbers() -> None:
+    """--compile: the same epoch statistics and weights as the eager loop, to the last bit."""
+    config = dataclasses.replace(SMALL, epochs=3, samples=60)
+    train_set, test_set = training.load_data(config)
+    eager, compiled = training.build_model(config, 2, 2), training.build_model(config, 2, 2)
+    want = training.train(eager, train_set, test_set, config)
+    got = training.train(compiled, train_set, test_set, dataclasses.replace(config, compile=True))
+    assert got == want  # exactness is the point: the dataclasses' floats compared with ==
+    assert [p.data.hex() for p in compiled.parameters()] == [
+        p.data.hex() for p in eager.parameters()
+    ]
+
+
+def test_compile_refuses_a_graph_that_depends_on_the_data() -> None:
+    config = dataclasses.replace(SMALL, loss="cross_entropy", compile=True)
+    with pytest.raises(training.TrainError, match="--compile replays only"):
+        config.validate()
+    dataclasses.replace(SMALL, compile=True).validate()  # squared error, sigmoid: fine

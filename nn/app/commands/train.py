@@ -91,6 +91,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=d.noise,
         help="moons: Gaussian noise σ",
     )
+    p.add_argument(
+        "--compile",
+        action="store_true",
+        help="train through a compiled step (autograd.compile): the same numbers, faster",
+    )
     p.add_argument("--out", type=Path, default=Path("out"), help="directory for the outputs")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -121,6 +126,7 @@ def run(args: argparse.Namespace) -> int:
         test_fraction=args.test_fraction,
         samples=args.samples,
         noise=args.noise,
+        compile=args.compile,
     )
     out: Path = args.out
     try:

@@ -1,0 +1,435 @@
+"""autograd.compile: the generated code against the eager engine, bit for bit.
+
+The oracle is the eager engine itself (``f(*args).backward()`` on a separate copy of the
+captured leaves): compile promises the very same floats, so every comparison here is of the
+floats' exact bits (``float.hex``), never a tolerance. The inline expressions the generator
+writes out are checked against the table's own functions in the same way, on ordinary and
+special floats.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from autograd import TraceMismatchError, Value, compile, no_grad, rules
+from autograd.compile import (
+    _INLINE_FORWARD,
+    _INLINE_PARTIALS,
+    _NEVER_RAISES,
+    _inline_forward,
+    _inline_partials,
+)
+from autograd.strategies import Expression, expressions
+from nn import MLP
+from nn.activations import ACTIVATIONS
+from nn.losses import LOSSES
+
+
+def bits(x: float) -> str:
+    """The exact float: equal bits, equal text (nan included)."""
+    return float(x).hex()
+
+
+def assert_same(got: Sequence[float], want: Sequence[float]) -> None:
+    assert [bits(g) for g in got] == [bits(w) for w in want]
+
+
+def eager(
+    build: Callable[[list[Value]], Value], data: Sequence[float]
+) -> tuple[float, list[float]]:
+    """Value and gradients of ``build`` on fresh leaves holding ``data``, by the engine."""
+    leaves = [Value(x) for x in data]
+    out = build(leaves)
+    out.backward()
+    return out.data, [v.grad for v in leaves]
+
+
+# -- random expressions of every primitive ------------------------------------------------------
+
+
+@settings(max_examples=150)
+@given(expressions(max_inputs=4, max_steps=12), st.integers(0, 4))
+def test_random_expressions_match_the_engine_bit_for_bit(expr: Expression, n_args: int) -> None:
+    """The first ``n_args`` inputs are arguments, the others captured leaves (parameters)."""
+    k = min(n_args, len(expr.inputs))
+    params = [Value(x, f"p{i}") for i, x in enumerate(expr.inputs[k:])]
+
+    def f(*xs: Value) -> Value:
+        return expr(*xs, *params)
+
+    c = compile(f, *expr.inputs[:k])
+    want_value, want_grads = eager(lambda vs: expr(*vs), expr.inputs)
+    value = c(*expr.inputs[:k])
+    assert bits(value) == bits(want_value)
+    assert_same([p.grad for p in params], want_grads[k:])
+    # A second call adds the same gradients again, as a second backward() would.
+    c(*expr.inputs[:k], check=True)
+    assert_same([p.grad for p in params], [g + g for g in want_grads[k:]])
+
+
+@settings(max_examples=40)
+@given(expressions(max_inputs=3, max_steps=8))
+def test_every_input_captured_or_every_input_an_argument(expr: Expression) -> None:
+    want_value, want_grads = eager(lambda vs: expr(*vs), expr.inputs)
+    params = [Value(x) for x in expr.inputs]
+    c = compile(lambda: expr(*params))
+    assert bits(c()) == bits(want_value)
+    assert_same([p.grad for p in params], want_grads)
+    as_args = compile(lambda *xs: expr(*xs), *expr.inputs)
+    assert bits(as_args(*expr.inputs)) == bits(want_value)  # no captured leaf: a value only
+    assert as_args.leaves == ()
+
+
+# -- networks of every activation and loss ------------------------------------------------------
+
+# Outputs the losses accept: cross-entropy needs a softmax layer, binary cross-entropy outputs
+# in (0, 1).
+OUTPUTS = {
+    "squared_error": (*ACTIVATIONS, "softmax"),
+    "mean_squared_error": (*ACTIVATIONS, "softmax"),
+    "binary_cross_entropy": ("sigmoid", "softmax"),
+    "cross_entropy": ("softmax",),
+}
+# Losses and outputs whose graph has the same shape and constants for every input: softmax
+# shifts by max z (a constant made from data) and binary cross-entropy's softplus branches on
+# the logit's sign, so those replay exactly only at inputs that keep the traced constants.
+DATA_INDEPENDENT = {"squared_error", "mean_squared_error"}
+
+networks = st.builds(
+    lambda act, loss, out, sizes, seed: (act, loss, out, sizes, seed),
+    st.sampled_from(ACTIVATIONS),
+    st.sampled_from(sorted(LOSSES)),
+    st.integers(0, 3),
+    st.lists(st.integers(1, 4), min_size=1, max_size=3),
+    st.integers(0, 2**16),
+)
+unit = st.floats(-2.0, 2.0, allow_nan=False)
+
+
+@settings(max_examples=60)
+@given(networks, st.data())
+def test_networks_of_every_activation_and_loss(
+    net: tuple[str, str, int, list[int], int], data: st.DataObject
+) -> None:
+    act, loss_name, out_pick, sizes, seed = net
+    output = OUTPUTS[loss_name][out_pick % len(OUTPUTS[loss_name])]
+    nin = sizes[0]
+    nouts = [*sizes[1:], data.draw(st.integers(1, 3))]
+    model = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
+    twin = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
+    loss = LOSSES[loss_name]
+    y = data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=nouts[-1], max_size=nouts[-1]))
+    x = data.draw(st.lists(unit, min_size=nin, max_size=nin))
+    x2 = data.draw(st.lists(unit, min_size=nin, max_size=nin))
+
+    def step(xs: list[Value]) -> Value:
+        return loss(model.forward(xs), y)
+
+    c = compile(step, x)
+    for inputs in (x, x2):
+        twin.zero_grad()
+        model.zero_grad()
+        want = loss(twin.forward(inputs), y)
+        want.backward()
+        try:
+            value = c(inputs, check=loss_name not in DATA_INDEPENDENT or output == "softmax")
+        except TraceMismatchError:
+            # Allowed only where the graph depends on the data, and nothing was added then.
+            assert loss_name not in DATA_INDEPENDENT or output == "softmax"
+            assert all(p.grad == 0.0 for p in model.parameters())  # exact: untouched
+            continue
+        assert bits(value) == bits(want.data)
+        assert_same([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+
+
+def test_parameters_are_read_on_every_call() -> None:
+    """After the weights move, the compiled step computes with the new ones."""
+    model = MLP(3, [4, 2], seed=1)
+    twin = MLP(3, [4, 2], seed=1)
+    loss = LOSSES["squared_error"]
+    c = compile(lambda xs: loss(model.forward(xs), [0.0, 1.0]), [0.5, -0.2, 0.1])
+    for step in range(5):
+        x = [0.1 * step, -0.3, 0.7]
+        model.zero_grad()
+        twin.zero_grad()
+        value = c(x)
+        want = loss(twin.forward(x), [0.0, 1.0])
+        want.backward()
+        assert bits(value) == bits(want.data)
+        for p, q in zip(model.parameters(), twin.parameters(), strict=True):
+            assert bits(p.grad) == bits(q.grad)
+            p.data -= 0.5 * p.grad
+            q.data -= 0.5 * q.grad
+
+
+def test_accumulate_replays_a_batch_mean_in_the_engines_order() -> None:
+    """Seeded per-example calls in reverse order sum as mean(costs).backward() does."""
+    model = MLP(2, [3, 2], activation="tanh", seed=3)
+    twin = MLP(2, [3, 2], activation="tanh", seed=3)
+    loss = LOSSES["squared_error"]
+    y = [1.0, 0.0]
+    c = compile(lambda xs: loss(model.forward(xs), y), [0.0, 0.0])
+    xs = [[0.1, 0.2], [-1.0, 0.5], [0.3, -0.7], [2.0, 1.0], [0.0, -0.1]]
+    mean = Value.sum([loss(twin.forward(x), y) for x in xs]) / float(len(xs))
+    mean.backward()
+    acc = [-0.0] * len(c.leaves)
+    seed = 1.0 * rules.DIV.partials(mean.data, 1.0, float(len(xs)))[0] * 1.0
+    for x in reversed(xs):
+        c.accumulate([x], seed, acc)
+    by_leaf = {id(v): g for v, g in zip(c.leaves, acc, strict=True)}
+    assert_same([by_leaf[id(p)] for p in model.parameters()], [p.grad for p in twin.parameters()])
+
+
+# -- the generated source -----------------------------------------------------------------------
+
+
+def test_source_names_variables_after_labels_and_comments_each_rule() -> None:
+    model = MLP(2, [2, 1], seed=0)
+    c = compile(lambda xs: LOSSES["squared_error"](model.forward(xs), 1.0), [1.0, 2.0])
+    lines = c.source.splitlines()
+    assert lines[0] == "def step(x0):"
+    assert "    x0_0, x0_1 = x0  # argument 0" in lines
+    assert any(line.startswith("    z_0_2 = ") for line in lines)
+    assert any(line.startswith("    dC_dw_1_0_1 = dC_dz_1_1 * x0_0  # wsum") for line in lines)
+    backward = lines[lines.index("    # backward pass, in the engine's order") + 1 :]
+    assert all("  # " in line for line in backward[:-1])  # every line but the return
+    # One line per operation: each node's forward assignment appears exactly once.
+    forward = lines[lines.index("    # forward pass") + 1 : lines.index(backward[0]) - 1]
+    assert len(forward) == len({line.split(" = ")[0] for line in forward})
+
+
+def test_constants_and_special_floats_are_exact_literals() -> None:
+    w = Value(1.5, "w")
+    c = compile(lambda x: (w * -0.0 + x * 0.1) * (w + math.inf).exp(), 2.0)
+    want_w = Value(1.5)
+    want = (want_w * -0.0 + Value(2.0) * 0.1) * (want_w + math.inf).exp()
+    want.backward()
+    assert bits(c(2.0)) == bits(want.data)
+    assert bits(w.grad) == bits(want_w.grad)
+
+
+def test_an_output_that_is_a_leaf() -> None:
+    w = Value(4.0)
+    assert compile(lambda: w)() == 4.0  # exact: a copy
+    assert w.grad == 1.0  # exact: the seed, as w.backward() gives
+    c2 = compile(lambda x: x, 3.0)
+    assert c2(5.0) == 5.0  # exact: the argument itself
+
+
+# -- what compile refuses, and check ------------------------------------------------------------
+
+
+def test_python_control_flow_on_data_is_caught_by_check() -> None:
+    w = Value(1.0, "w")
+
+    def f(x: Value) -> Value:
+        return w * x if x.data > 0 else w - x
+
+    c = compile(f, 2.0)
+    assert c(3.0, check=True) == 3.0  # exact: 1 * 3
+    before = w.grad
+    with pytest.raises(TraceMismatchError, match="does not fit these arguments"):
+        c(-3.0, check=True)
+    assert w.grad == before  # exact: a failed check adds nothing
+
+
+def test_constants_made_from_data_are_found_and_run_on_the_engine() -> None:
+    w = Value(0.5)
+    twin = Value(0.5)
+
+    def f(x: Value) -> Value:
+        return w * (x - x.data) + w * x  # x - x.data: a constant made from the data
+
+    c = compile(f, 1.0)
+    assert "constant leaf" in c.data_dependent
+    want = twin * (Value(2.0) - 2.0) + twin * 2.0
+    want.backward()
+    assert bits(c(2.0)) == bits(want.data)  # not the traced constant 1.0: the engine's number
+    assert bits(w.grad) == bits(twin.grad)
+    with pytest.raises(TraceMismatchError, match="cannot replay"):
+        c.accumulate([2.0], 1.0, [-0.0])
+    assert compile(lambda x: w * x, 1.0).data_dependent == ""
+
+
+def test_softmax_networks_are_found_data_dependent() -> None:
+    model = MLP(2, [3], output_activation="softmax", seed=0)
+    c = compile(lambda xs: LOSSES["cross_entropy"](model.forward(xs), [0.0, 1.0, 0.0]), [1.0, 2.0])
+    assert c.data_dependent
+
+
+def test_refusals_name_the_problem() -> None:
+    w = Value(2.0, "w")
+    with pytest.raises(TypeError, match="must return a Value"):
+        compile(lambda x: 1.0, 1.0)  # type: ignore[arg-type, return-value]
+    with pytest.raises(TypeError, match="argument 0 must be a number or a sequence"):
+        compile(lambda x: x, "a")  # type: ignore[arg-type]
+    h = w * 3.0
+    with pytest.raises(ValueError, match="computed before it ran"):
+        compile(lambda x: h * x, 1.0)
+    calls = iter(range(10))
+    with pytest.raises(TraceMismatchError, match="two different graphs"):
+        compile(lambda x: x * float(next(calls)), 1.0)
+    c = compile(lambda xs: Value.sum(xs) * w, [1.0, 2.0])
+    with pytest.raises(TypeError, match="sequence of 2 numbers"):
+        c([1.0])
+    with pytest.raises(TypeError, match="takes 1 arguments"):
+        c()
+    with pytest.raises(TypeError, match="item 1 of argument 0"):
+        c([1.0, "x"])  # type: ignore[list-item]
+    assert c([1, 2]) == 6.0  # exact: ints are converted as Value converts them
+
+
+def test_compiling_inside_no_grad_still_traces() -> None:
+    w = Value(2.0)
+    with no_grad():
+        c = compile(lambda x: w * x, 3.0)
+    assert c(3.0) == 6.0  # exact
+    assert w.grad == 3.0  # exact
+
+
+def engine_error(build: Callable[[], Value]) -> BaseException:
+    """The error the engine raises building and back-propagating ``build()``."""
+    try:
+        build().backward()
+    except (ArithmeticError, ValueError) as error:
+        return error
+    raise AssertionError("the engine did not fail")
+
+
+def test_backward_errors_are_raised_where_the_engine_raises() -> None:
+    """x^y has no derivative in y at a base <= 0: the engine raises even if y is an input."""
+    w = Value(-2.0)
+    c = compile(lambda y: w**y, 2.0)
+    want = engine_error(lambda: Value(-2.0) ** Value(2.0, "x0"))  # x0: the argument's label
+    with pytest.raises(type(want)) as got:
+        c(2.0)
+    assert str(got.value) == str(want)  # the engine's own message, naming the operation
+    assert w.grad == 0.0  # exact: nothing added
+
+
+def test_forward_errors_are_the_engines_errors() -> None:
+    w = Value(1.0)
+    c = compile(lambda x: (w * x).log(), 1.0)
+    want = engine_error(lambda: (Value(1.0) * -1.0).log())
+    with pytest.raises(type(want)) as got:
+        c(-1.0)
+    assert str(got.value) == str(want)
+    assert "log" in str(want)
+
+
+# -- the inline expressions against the table's functions ---------------------------------------
+
+SPECIAL = [0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 1e308, -1e308, 5e-324, math.inf, -math.inf, math.nan]
+floats = st.one_of(st.sampled_from(SPECIAL), st.floats(allow_nan=True, allow_infinity=True))
+
+
+def _inline(template: str, x: float, y: float, out: float) -> float:
+    code = template.format(x="x", y="y", out="out")
+    return float(eval(code, {}, {"x": x, "y": y, "out": out}))
+
+
+@settings(max_examples=300)
+@given(floats, floats)
+def test_inline_forward_is_the_rows_forward(x: float, y: float) -> None:
+    """Every expression the generator writes out (it tries them first) is the row's forward."""
+    rows = [r for r in rules.TABLE if _inline_forward(r) is not None]
+    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg"}
+    assert {r.name for r in rows} <= {name for name, _ in _INLINE_FORWARD}
+    for r in rows:
+        args = (x,) if r.name in ("neg", "relu") else (x, y)
+        want = r.forward(*args)
+        assert bits(_inline(_inline_forward(r) or "", x, y, 0.0)) == bits(want), r.name
+
+
+@settings(max_examples=300)
+@given(floats, floats)
+def test_inline_partials_are_the_rows_partials(x: float, y: float) -> None:
+    rows = [r for r in rules.TABLE if _inline_partials(r) is not None]
+    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg"}
+    assert {r.name for r in rows} <= {name for name, _ in _INLINE_PARTIALS}
+    for r in rows:
+        unary = r.name in ("neg", "exp", "log", "relu")
+        args = (x,) if unary else (x, y)
+        try:
+            out = r.forward(*args)
+            want = r.partials(out, *args)
+        except (ArithmeticError, ValueError):
+            continue  # the forward refuses these operands: the generated code never gets there
+        templates = _inline_partials(r) or ()
+        got = [_inline(t, x, y, out) for t in templates]
+        assert_same(got, [float(d) for d in want])
+
+
+@settings(max_examples=100)
+@given(st.lists(floats, min_size=1, max_size=4), st.lists(floats, min_size=4, max_size=4))
+def test_nary_partials_are_the_operands(ws: list[float], other: list[float]) -> None:
+    """sum's partials are 1.0 each, wsum's the operands: what the generator writes."""
+    n = len(ws)
+    a = other[:n]
+    assert_same(list(rules.SUM.partials(0.0, *ws)), [1.0] * n)
+    assert_same(list(rules.WEIGHTED_SUM.partials(0.0, *ws, *a, 0.5)), [*a, *ws, 1.0])
+    assert_same(list(rules.WEIGHTED_SUM_CONST.partials(0.0, *ws, 0.5, *a)), [*a, 1.0])
+
+
+@settings(max_examples=200)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=5), st.data())
+def test_sums_are_the_rows_sums(ws: list[float], data: st.DataObject) -> None:
+    """The generated code hands math.fsum the terms the rows do, in their order."""
+    n = len(ws)
+    a = data.draw(st.lists(st.floats(-1e6, 1e6), min_size=n, max_size=n))
+    b = data.draw(st.floats(-1e6, 1e6))
+    assert bits(math.fsum(ws)) == bits(rules.SUM.forward(*ws))
+    products = [w * x for w, x in zip(ws, a, strict=True)]
+    assert bits(math.fsum([*products, b])) == bits(rules.WEIGHTED_SUM.forward(*ws, *a, b))
+    assert bits(math.fsum([*products, b])) == bits(rules.WEIGHTED_SUM_CONST.forward(*ws, b, *a))
+
+
+def test_a_failing_sum_raises_the_engines_error() -> None:
+    w = Value(1e307)
+    c = compile(lambda xs: Value.weighted_sum([w, w], xs), [1.0, 1.0])
+    want = engine_error(lambda: Value.weighted_sum([Value(1e307)] * 2, [10.0, 10.0]))
+    with pytest.raises(type(want)) as got:
+        c([10.0, 10.0])
+    assert str(got.value) == str(want)
+    assert "wsum" in str(want)
+    assert w.grad == 0.0  # exact: nothing added
+
+
+def test_rows_that_may_raise_in_backward_are_always_evaluated() -> None:
+    never = _NEVER_RAISES
+    assert "pow" not in never
+    assert "powc" not in never
+    assert never <= {r.name for r in rules.TABLE}
+
+
+@pytest.mark.parametrize("x", [1e200, math.inf, -math.inf, math.nan, 3.0])
+def test_non_finite_numbers_follow_the_engine(x: float) -> None:
+    """Overflow, or nan and inf given as data: the compiled call does what the engine does."""
+    w = Value(1e200)
+    twin = Value(1e200)
+    c = compile(lambda v: (w * v).tanh() + w * v, 3.0)
+    try:
+        want = (twin * x).tanh() + twin * x
+        want.backward()
+    except (ArithmeticError, ValueError) as error:
+        with pytest.raises(type(error)):
+            c(x)
+        assert w.grad == 0.0  # exact: nothing added
+        return
+    assert bits(c(x)) == bits(want.data)
+    assert bits(w.grad) == bits(twin.grad)
+
+
+def test_an_expression_that_disagrees_with_its_row_is_not_written_out() -> None:
+    """The generator tries each written-out expression against the row's own function."""
+    from autograd.compile import _agrees
+
+    assert _agrees(["{x} * {y}"], rules.MUL, forward=True)
+    assert not _agrees(["{x} * {y} * 1.0000001"], rules.MUL, forward=True)
+    assert not _agrees(["{x} + {y}"], rules.MUL, forward=True)
+    assert not _agrees(["0.0", "1.0"], rules.SUB, forward=False)
