@@ -14,10 +14,10 @@ engine's order: every value comes from the row's own ``forward`` function in ``a
 (or from the same single IEEE operation, for ``+ - * neg relu``, and for the sums the same
 terms handed to ``math.fsum``; a call that fails, or meets a nan or an infinity anywhere, is
 redone by the engine, so that its error or its IEEE propagation is the engine's, by its own
-non-finite policy); the backward pass visits the
-nodes in the engine's order (consumers counted, a LIFO stack of ready nodes, parents in
-``parents`` order); each gradient is its first contribution as is, later ones added with ``+``
-in visiting order; a contribution is ``upstream * partial``, the partial from the row's
+non-finite policy); the backward pass visits the nodes in the engine's order
+(``autograd.backward_order``: the reverse of a depth-first post-order from the output); each
+gradient is its first contribution as is, later ones added with ``+`` in visiting order; a
+contribution is ``upstream * partial``, the partial from the row's
 ``partials`` (written out only where it is an operand itself, a constant, or one IEEE
 operation, as ``1.0 / y``); the captured leaves get ``.grad += total`` at the end.
 
@@ -51,7 +51,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
-from autograd.engine import Value, enable_grad, grad
+from autograd.engine import Value, backward_order, enable_grad, grad
 from autograd.rules import Rule
 
 __all__ = ["Compiled", "TraceMismatchError", "compile"]
@@ -132,19 +132,8 @@ def _discover(root: Value) -> tuple[list[Value], dict[int, int]]:
 
 
 def _backward_order(root: Value, count: dict[int, int]) -> list[Value]:
-    """The nodes with parents in the order the engine's backward pass pops them (Kahn, LIFO)."""
-    left = dict(count)
-    order = []
-    ready = [root] if root.parents else []
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for p in node.parents:
-            if p.parents:
-                left[id(p)] -= 1
-                if not left[id(p)]:
-                    ready.append(p)
-    return order
+    """The nodes with parents in the order the engine's backward pass processes them."""
+    return backward_order(root)
 
 
 Shape = tuple[Any, ...]

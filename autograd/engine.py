@@ -24,11 +24,10 @@ its numbers trustworthy:
   part in the graph but receives no gradient, and a derivative only it could receive is never
   asked for.
 
-Back-propagation never recurses: it counts each interior node's consumers, then releases a node
-once all of them have passed their gradient on (Kahn's algorithm run from the output, with a
-last-in first-out stack of ready nodes, parents in argument order), so graphs millions of nodes
-deep work. ``backward_order(root)`` gives that order; each node's gradient is its first
-contribution, then each later one added in that order.
+Back-propagation never recurses: it orders the interior nodes by a depth-first walk from the
+output with an explicit stack (the reverse of its post-order: each node after every node that
+uses it), so graphs millions of nodes deep work. ``backward_order(root)`` gives that order;
+each node's gradient is its first contribution, then each later one added in that order.
 """
 
 from __future__ import annotations
@@ -470,13 +469,14 @@ class Value:
         number.
         """
         s = _to_float(seed, "backward seed")
+        order = _order(self)
         if _anomaly.get():
-            grads = _propagate(self, s, _order(self), None, False, "anomaly")
+            grads = _propagate(self, s, order, None, False, "anomaly")
         else:
-            grads = _backward_pass(self, s)
+            grads = _backward_pass(self, s, order)
             total = sum(grads.values())  # finite exactly when every gradient is (or overflowed)
             if total - total != 0.0 and _finite(s):
-                _propagate(self, s, _order(self), None, False, "policy")
+                _propagate(self, s, order, None, False, "policy")
         _add_grads(grads)
 
     def zero_grad(self) -> None:
@@ -494,7 +494,10 @@ def _add_grads(grads: dict[Value, float]) -> None:
         _accumulating.release()
     with _accumulating:
         for node, g in grads.items():
-            node.grad += g
+            # Constants take no gradient; skipping them here is cheaper than their .grad
+            # property, and than telling them apart on every edge of the pass.
+            if type(node) is not Constant:
+                node.grad += g
 
 
 class Constant(Value):
@@ -611,43 +614,41 @@ def _check_forward(data: float, rule: Rule, parents: Sequence[Value], ctx: Seque
 def _order(root: Value) -> list[Value]:
     """root's interior nodes (those with parents), each before its parents, in backward order.
 
-    Kahn's algorithm from the output: count each interior node's consumers, then release a
-    node once all of them have been processed, from a last-in first-out stack, parents in
-    argument order. Raises RuntimeError if a node's ``.data`` changed after an operation of
-    the graph used it.
+    The reverse of a depth-first post-order from the output (explicit stack, no recursion; a
+    node's parents are pushed in argument order, so the last is walked first): a node comes
+    after every node that uses it, so that its gradient is complete when it is processed.
+    Raises RuntimeError if a node's ``.data`` changed after an operation of the graph used it.
     """
+    if not root.parents:
+        return []
     epoch = _epoch
     oldest = epoch
-    counts: dict[Value, int] = {}
-    get = counts.get
-    stack = [root] if root.parents else []
+    post: list[Value] = []
+    emit = post.append
+    expanded: set[Value] = set()
+    expand = expanded.add
+    stack: list[Value | None] = [root]
+    push = stack.append
+    pop = stack.pop
     while stack:
-        node = stack.pop()
+        node = pop()
+        if node is None:  # the marker under which a node's parents were pushed: all done
+            emit(cast(Value, pop()))
+            continue
+        if node in expanded:  # pushed by two consumers; the first push was walked already
+            continue
+        expand(node)
         if node._v < oldest:
             oldest = node._v
+        push(node)
+        push(None)
         for p in node.parents:
-            if p.parents:
-                c = get(p)
-                if c is None:
-                    counts[p] = 1
-                    stack.append(p)
-                else:
-                    counts[p] = c + 1
+            if p.parents and p not in expanded:
+                push(p)
     if oldest < epoch:
         _check_versions(root)
-    order = []
-    ready = [root] if root.parents else []
-    push = ready.append
-    while ready:
-        node = ready.pop()
-        order.append(node)
-        for p in node.parents:
-            if p.parents:
-                c = counts[p] - 1
-                counts[p] = c
-                if not c:
-                    push(p)
-    return order
+    post.reverse()
+    return post
 
 
 def _check_versions(root: Value) -> None:
@@ -673,40 +674,14 @@ def _check_versions(root: Value) -> None:
                 raise RuntimeError(_mutated_message(p, node))
 
 
-def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
+def _backward_pass(root: Value, seed: float, order: list[Value]) -> dict[Value, float]:
     """∂root/∂v · seed for every node v of root's graph, in float mode, without any check.
 
-    The hot path of ``backward``: ``_order`` and ``_propagate`` fused into one walk, so that
-    each edge is visited twice rather than three times. It must process the nodes in exactly
-    ``_order``'s order (the tests compare the two), since that order fixes how each node's
-    contributions are added up, to the last bit.
+    The hot loop of ``backward``: ``_propagate`` without its options.
     """
-    epoch = _epoch
-    oldest = epoch
-    counts: dict[Value, int] = {}
-    get = counts.get
-    stack = [root] if root.parents else []
-    while stack:
-        node = stack.pop()
-        if node._v < oldest:
-            oldest = node._v
-        for p in node.parents:
-            if p.parents:
-                c = get(p)
-                if c is None:
-                    counts[p] = 1
-                    stack.append(p)
-                else:
-                    counts[p] = c + 1
-    if oldest < epoch:
-        _check_versions(root)
     grads: dict[Value, float] = {root: seed}
     store = grads.setdefault
-    ready = [root] if root.parents else []
-    push = ready.append
-    pop = ready.pop
-    while ready:
-        node = pop()
+    for node in order:
         g = grads[node]
         parents = node.parents
         rule: Rule = node._rule  # type: ignore[assignment]
@@ -731,11 +706,6 @@ def _backward_pass(root: Value, seed: float) -> dict[Value, float]:
             q = store(p, c)
             if q is not c:
                 grads[p] = q + c
-            if p.parents:
-                c = counts[p] - 1
-                counts[p] = c
-                if not c:
-                    push(p)
     return grads
 
 
@@ -937,28 +907,29 @@ def backward_order(root: Value) -> list[Value]:
 def topological_order(root: Value) -> list[Value]:
     """Every node of root's graph once, each before all of its parents (root first).
 
-    Deterministic (it follows the order of ``parents``) and without recursion. Its interior
-    nodes come in the order back-propagation processes them (``backward_order``).
+    Deterministic (it follows the order of ``parents``) and without recursion. It is the walk
+    of ``backward_order`` with the leaves included, so its interior nodes come in the order
+    back-propagation processes them.
     """
-    counts: dict[Value, int] = {}
-    stack = [root]
-    seen = {root}
+    post: list[Value] = []
+    emit = post.append
+    expanded: set[Value] = set()
+    stack: list[Value | None] = [root]
     while stack:
-        for p in stack.pop().parents:
-            counts[p] = counts.get(p, 0) + 1
-            if p not in seen:
-                seen.add(p)
-                stack.append(p)
-    order = []
-    ready = [root]
-    while ready:
-        node = ready.pop()
-        order.append(node)
+        node = stack.pop()
+        if node is None:
+            emit(cast(Value, stack.pop()))
+            continue
+        if node in expanded:
+            continue
+        expanded.add(node)
+        stack.append(node)
+        stack.append(None)
         for p in node.parents:
-            counts[p] -= 1
-            if not counts[p]:
-                ready.append(p)
-    return order
+            if p not in expanded:
+                stack.append(p)
+    post.reverse()
+    return post
 
 
 def _needed(order: list[Value], inputs: Sequence[Value]) -> set[Value]:

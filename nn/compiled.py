@@ -83,9 +83,11 @@ class CompiledStep:
     ) -> tuple[float, list[list[float]]]:
         """(mean cost, output layer of each example); adds the mean cost's gradient to ``.grad``.
 
-        The same numbers as ``nn.losses.mean([...]).backward()``: that backward pass reaches
-        the examples' graphs last one first, each with the seed 1/m from the mean's row, and
-        adds every contribution to a parameter in that order; so do these calls.
+        The same numbers as ``nn.losses.mean([...]).backward()``: that backward pass walks
+        the examples' graphs one after the other, the first example's first (the reverse of a
+        depth-first post-order that reached the last one first), each with the seed 1/m from
+        the mean's row, and adds every contribution to a parameter in that order; so do these
+        calls.
         """
         m = len(xs)
         if m != len(ys) or m == 0:
@@ -97,7 +99,7 @@ class CompiledStep:
         cost_partials = rules.SUM.partials(0.0, *[0.0] * m)
         acc: list[float] | None = None
         order: tuple[Value, ...] = ()
-        for i in reversed(range(m)):
+        for i in range(m):
             c = self.compiled(ys[i])
             if acc is None:
                 acc = [-0.0] * len(c.leaves)  # -0.0 + g is g exactly: the first contribution

@@ -168,7 +168,7 @@ def test_parameters_are_read_on_every_call() -> None:
 
 
 def test_accumulate_replays_a_batch_mean_in_the_engines_order() -> None:
-    """Seeded per-example calls in reverse order sum as mean(costs).backward() does."""
+    """Seeded per-example calls, first example first, sum as mean(costs).backward() does."""
     model = MLP(2, [3, 2], activation="tanh", seed=3)
     twin = MLP(2, [3, 2], activation="tanh", seed=3)
     loss = LOSSES["squared_error"]
@@ -179,7 +179,7 @@ def test_accumulate_replays_a_batch_mean_in_the_engines_order() -> None:
     mean.backward()
     acc = [-0.0] * len(c.leaves)
     seed = 1.0 * rules.DIV.partials(mean.data, 1.0, float(len(xs)))[0] * 1.0
-    for x in reversed(xs):
+    for x in xs:
         c.accumulate([x], seed, acc)
     by_leaf = {id(v): g for v, g in zip(c.leaves, acc, strict=True)}
     assert_same([by_leaf[id(p)] for p in model.parameters()], [p.grad for p in twin.parameters()])
