@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -87,8 +88,9 @@ def test_the_fix_reinstalls_from_where_chainrule_came_from() -> None:
     command = chainrule_entry._reinstall_command()
     info = json.loads(direct or "{}")
     if info.get("dir_info", {}).get("editable"):
-        # make test installs the work tree in editable mode: the fix must say so.
-        assert command.endswith(f"-e {REPO}")
+        # make test installs the work tree in editable mode: the fix must say so, and where.
+        where = unquote(urlparse(info["url"]).path)
+        assert command == f"pip install --force-reinstall --no-deps -e {where}"
     else:
         assert command.startswith("pip install --force-reinstall --no-deps ")
 
