@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from nn import train as training
 from nn.datasets import make_moons, split
 from nn.module import MLP
 from tests.support.cli import REPO, SVG, TINY, assert_one_line_error, printed_accuracy, run
@@ -207,3 +208,58 @@ def test_a_diverging_run_is_reported(capsys: pytest.CaptureFixture[str], tmp_pat
     )
     assert status == 1
     assert_one_line_error(err, "training diverged", "smaller --lr")
+
+
+def test_moons_pictures_show_the_training_points_each_epoch(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, "train", *TINY, "--epochs", "3", "--quiet", "--out", str(tmp_path))
+    assert status == 0, err
+    train, _ = split(make_moons(60, 0.1, seed=0), 0.2, seed=0)
+    root = ET.parse(tmp_path / "boundary.svg").getroot()
+    circles = list(root.iter("{http://www.w3.org/2000/svg}circle"))
+    assert len(circles) == len(train)
+    assert sum("class1" in str(c.get("class")) for c in circles) == sum(train.labels)
+    page = (tmp_path / "boundary.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 3  # one frame per epoch
+    assert re.findall(r"<figcaption>(.*?)</figcaption>", page) == [
+        "epoch 1",
+        "epoch 2",
+        "epoch 3",
+    ]
+
+
+def test_digits_pictures_show_the_mistakes_the_saved_model_makes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ["--samples", "150", "--hidden", "6", "--epochs", "2", "--quiet"]
+    status, _, err = run(capsys, "train", *args, "--out", str(tmp_path))
+    assert status == 0, err
+    # The same seeded subset and split as the run, and the saved model's own predictions.
+    config = training.TrainConfig(samples=150, hidden=(6,), epochs=2)
+    _, test = training.load_data(config)
+    model = MLP.load(tmp_path / "model.json")
+    predicted = [training.predict(model.forward(x)) for x in test.inputs]
+    wrong = sum(p != t for p, t in zip(predicted, test.labels, strict=True))
+    ns = "{http://www.w3.org/2000/svg}"
+    digits = ET.parse(tmp_path / "misclassified.svg").getroot()
+    shown = [g for g in digits.iter(f"{ns}g") if g.get("class") == "digit"]
+    assert len(shown) == min(wrong, 60)
+    cells = [
+        g
+        for g in ET.parse(tmp_path / "confusion.svg").getroot().iter(f"{ns}g")
+        if g.get("class") == "cell"
+    ]
+    counts = {(g.get("data-true"), g.get("data-predicted")): int(next(g.itertext())) for g in cells}
+    assert sum(counts.values()) == len(test)
+    assert sum(v for (t, p), v in counts.items() if t == p) == len(test) - wrong
+
+
+def test_a_run_at_chance_ends_with_a_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ["--samples", "150", "--epochs", "4", "--lr", "500", "--quiet"]
+    status, out, err = run(capsys, "train", *args, "--out", str(tmp_path))
+    assert status == 1
+    assert_one_line_error(err, "stayed at chance", "try a smaller --lr than 500", "--seed")
+    assert "wrote:" in out  # the outputs are there to look at

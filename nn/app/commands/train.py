@@ -212,7 +212,7 @@ def _run(config: training.TrainConfig, out: Path, progress: bool) -> int:
     hint = training.at_chance(history, test_set.n_classes)
     if hint is not None:
         print(
-            f"{PROG} {NAME}: {hint}: the run learned nothing; try a smaller --lr than "
+            f"{PROG} {NAME}: error: {hint}: the run learned nothing; try a smaller --lr than "
             f"{config.lr:g}, or another initialisation (--seed)",
             file=sys.stderr,
         )
