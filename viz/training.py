@@ -56,6 +56,20 @@ def _data_uri(data: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
 
 
+def _svg_start(width: float, height: float, title: str) -> list[str]:
+    """The opening of a picture: the svg element, a white background, the title if any."""
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}">',
+        '<rect width="100%" height="100%" fill="white"/>',
+    ]
+    if title:
+        parts.append(
+            f'<text x="8" y="18" style="{FONT};font-size:14px">{html.escape(title)}</text>'
+        )
+    return parts
+
+
 def _blend(p: float) -> tuple[int, int, int]:
     """The background colour for P(class 1) = p: class 0's colour, white at 1/2, class 1's."""
     p = min(1.0, max(0.0, p))
@@ -159,15 +173,7 @@ def boundary_svg(
     image = png(
         grid, grid, [_blend(values[j][i]) for j in reversed(range(grid)) for i in range(grid)]
     )
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + top - 8}" '
-        f'viewBox="0 0 {width} {height + top - 8}">',
-        '<rect width="100%" height="100%" fill="white"/>',
-    ]
-    if title:
-        parts.append(
-            f'<text x="8" y="18" style="{FONT};font-size:14px">{html.escape(title)}</text>'
-        )
+    parts = _svg_start(width, height + top - 8, title)
     # Each pixel of the PNG is one grid point: stretch it so that pixel centres land on them.
     step_x = (width - 16) / (grid - 1)
     step_y = (height - 16) / (grid - 1)
@@ -272,15 +278,7 @@ def digits_svg(
     rows = max(1, math.ceil(len(images) / columns))
     width = 8 + min(columns, max(1, len(images))) * cell_w
     height = top + rows * cell_h + 4
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}">',
-        '<rect width="100%" height="100%" fill="white"/>',
-    ]
-    if title:
-        parts.append(
-            f'<text x="8" y="18" style="{FONT};font-size:14px">{html.escape(title)}</text>'
-        )
+    parts = _svg_start(width, height, title)
     if not images:
         parts.append(f'<text x="8" y="{top + 16}" style="{FONT};font-size:12px">none</text>')
     for n, (pixels, t, p) in enumerate(zip(images, true, predicted, strict=True)):
@@ -329,15 +327,7 @@ def confusion_svg(matrix: Sequence[Sequence[int]], *, title: str = "", cell: int
     left, top = 64, 56 if title else 36
     width = left + n * cell + 8
     height = top + n * cell + 8
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}">',
-        '<rect width="100%" height="100%" fill="white"/>',
-    ]
-    if title:
-        parts.append(
-            f'<text x="8" y="18" style="{FONT};font-size:14px">{html.escape(title)}</text>'
-        )
+    parts = _svg_start(width, height, title)
     parts.append(
         f'<text x="{left + n * cell / 2}" y="{top - 22}" text-anchor="middle" '
         f'style="{FONT};font-size:12px">predicted class</text>'
