@@ -332,8 +332,10 @@ class MLP(Module):
 
     # -- files ----------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str], data: dict[str, Any] | None = None) -> None:
         """Write the architecture and every weight to ``path`` as JSON, atomically.
+
+        ``data``, if given, records what the model was trained on (``serialize.DATA_FIELDS``).
 
         ValueError if a weight is not finite (JSON has no nan), before anything is written.
         """
@@ -349,7 +351,9 @@ class MLP(Module):
                         )
             weights.append([[w.data for w in n.w] for n in layer.neurons])
             biases.append([n.b.data for n in layer.neurons])
-        checkpoint = serialize.Checkpoint(list(self.sizes), list(self.activations), weights, biases)
+        checkpoint = serialize.Checkpoint(
+            list(self.sizes), list(self.activations), weights, biases, data
+        )
         serialize.write(path, checkpoint)
 
     @classmethod

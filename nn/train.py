@@ -160,15 +160,49 @@ class HandCheck:
 # -- data and model -----------------------------------------------------------------------------
 
 
+#: How each data set's inputs are made from the raw data (recorded in the model file).
+PREPROCESSING = {
+    "digits": "pixels 0..16 scaled to [0, 1] (nn.datasets.load_digits)",
+    "moons": "none: the points as nn.datasets.make_moons draws them",
+}
+
+
+def load_dataset(config: TrainConfig) -> Dataset:
+    """Every example of the configured data set, in its order, before the split."""
+    if config.dataset == "moons":
+        return make_moons(config.samples or 200, config.noise, config.seed)
+    data = load_digits()
+    if config.samples is not None:
+        data = stratified_subset(data, config.samples, config.seed)
+    return data
+
+
 def load_data(config: TrainConfig) -> tuple[Dataset, Dataset]:
     """(train, test) for the configured dataset, split class by class (stratified)."""
-    if config.dataset == "moons":
-        data = make_moons(config.samples or 200, config.noise, config.seed)
-    else:
-        data = load_digits()
-        if config.samples is not None:
-            data = stratified_subset(data, config.samples, config.seed)
-    return split(data, config.test_fraction, config.seed)
+    return split(load_dataset(config), config.test_fraction, config.seed)
+
+
+def data_record(config: TrainConfig) -> dict[str, object]:
+    """What a model file records of the data (``serialize.DATA_FIELDS``), to rebuild it."""
+    return {
+        "dataset": config.dataset,
+        "samples": config.samples,
+        "noise": config.noise,
+        "seed": config.seed,
+        "test_fraction": config.test_fraction,
+        "preprocessing": PREPROCESSING[config.dataset],
+    }
+
+
+def config_of_record(record: dict[str, object]) -> TrainConfig:
+    """The TrainConfig whose ``load_dataset`` rebuilds the data a ``data_record`` describes."""
+    return TrainConfig(
+        dataset=str(record["dataset"]),
+        samples=record["samples"],  # type: ignore[arg-type]
+        noise=float(record["noise"]),  # type: ignore[arg-type]
+        seed=int(record["seed"]),  # type: ignore[call-overload]
+        test_fraction=float(record["test_fraction"]),  # type: ignore[arg-type]
+    )
 
 
 def build_model(config: TrainConfig, nin: int, n_classes: int) -> MLP:

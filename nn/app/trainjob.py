@@ -194,7 +194,7 @@ def write_outputs(
     viz.render(viz.draw_network(model), picture, format="svg")
     model.zero_grad()
     saved = directory / MODEL_FILE
-    model.save(saved)
+    model.save(saved, data=training.data_record(config))
     return [
         (curve, "cost and accuracy per epoch, training and test"),
         (picture, f"the network, with |∂C/∂w| of the mean cost over {len(examples)} test examples"),
