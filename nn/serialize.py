@@ -6,7 +6,9 @@ JSON, never pickle, so that loading a file can run no code. A file looks like::
      "sizes": [2, 3, 1], "activations": ["sigmoid", "sigmoid"],
      "weights": [[[w_00, w_01], ...], ...], "biases": [[b_0, b_1, b_2], [b_0]]}
 
-with ``weights[l-1][j][k]`` = w_jk^(l) and ``biases[l-1][j]`` = b_j^(l). Floats are written as
+with ``weights[l-1][j][k]`` = w_jk^(l) and ``biases[l-1][j]`` = b_j^(l). A model saved by
+``chainrule train`` also has ``"data"``: the data set it was trained on and how its inputs
+were made (``DATA_FIELDS``), so that its examples can be rebuilt. Floats are written as
 their shortest repr, which reads back as exactly the same float. Files are written atomically:
 a temporary file in the same directory, flushed to disk, then renamed over the target, so a
 failure part-way leaves the previous file as it was (``nn.fileio``). Reading refuses what is
