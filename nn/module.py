@@ -23,10 +23,10 @@ import math
 import os
 import random
 from collections.abc import Sequence
-from typing import SupportsFloat
+from typing import Any, SupportsFloat
 
 from autograd import Value
-from nn import notation, serialize
+from nn import notation, serialize, torch_bridge
 from nn.activations import ACTIVATIONS, BY_NAME, OUTPUT_ACTIVATIONS
 from nn.activations import INIT_GAIN as INIT_GAIN
 from nn.checks import is_int
@@ -332,8 +332,10 @@ class MLP(Module):
 
     # -- files ----------------------------------------------------------------------------
 
-    def save(self, path: str | os.PathLike[str]) -> None:
+    def save(self, path: str | os.PathLike[str], data: dict[str, Any] | None = None) -> None:
         """Write the architecture and every weight to ``path`` as JSON, atomically.
+
+        ``data``, if given, records what the model was trained on (``serialize.DATA_FIELDS``).
 
         ValueError if a weight is not finite (JSON has no nan), before anything is written.
         """
@@ -349,13 +351,19 @@ class MLP(Module):
                         )
             weights.append([[w.data for w in n.w] for n in layer.neurons])
             biases.append([n.b.data for n in layer.neurons])
-        checkpoint = serialize.Checkpoint(list(self.sizes), list(self.activations), weights, biases)
+        checkpoint = serialize.Checkpoint(
+            list(self.sizes), list(self.activations), weights, biases, data
+        )
         serialize.write(path, checkpoint)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MLP:
         """A new MLP with the architecture and weights stored in ``path`` (by ``save``)."""
-        checkpoint = serialize.read(path)
+        return cls._from_checkpoint(serialize.read(path), os.fspath(path))
+
+    @classmethod
+    def _from_checkpoint(cls, checkpoint: serialize.Checkpoint, where: str) -> MLP:
+        """A new MLP with ``checkpoint``'s architecture and weights (read from ``where``)."""
         *hidden, last = checkpoint.activations
         model = cls(
             checkpoint.sizes[0],
@@ -364,7 +372,7 @@ class MLP(Module):
             output_activation=last,
             seed=0,  # any seed: every weight is overwritten below
         )
-        model._assign(checkpoint, os.fspath(path))
+        model._assign(checkpoint, where)
         return model
 
     def load_weights(self, path: str | os.PathLike[str]) -> None:
@@ -390,6 +398,17 @@ class MLP(Module):
                 for w, v in zip(neuron.w, row, strict=True):
                     w.data = v
                 neuron.b.data = b
+
+    # -- PyTorch (optional) ---------------------------------------------------------------
+
+    def to_torch(self) -> Any:
+        """An equivalent float64 ``torch.nn.Sequential`` (see ``nn.torch_bridge``); needs torch."""
+        return torch_bridge.to_torch(self)
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """A new MLP holding the torch ``module``'s layers and weights (``nn.torch_bridge``)."""
+        return cls._from_checkpoint(torch_bridge.from_torch(module), "the torch module")
 
     def __repr__(self) -> str:
         return f"MLP(sizes={self.sizes}, activations={self.activations})"

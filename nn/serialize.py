@@ -6,7 +6,9 @@ JSON, never pickle, so that loading a file can run no code. A file looks like::
      "sizes": [2, 3, 1], "activations": ["sigmoid", "sigmoid"],
      "weights": [[[w_00, w_01], ...], ...], "biases": [[b_0, b_1, b_2], [b_0]]}
 
-with ``weights[l-1][j][k]`` = w_jk^(l) and ``biases[l-1][j]`` = b_j^(l). Floats are written as
+with ``weights[l-1][j][k]`` = w_jk^(l) and ``biases[l-1][j]`` = b_j^(l). A model saved by
+``chainrule train`` also has ``"data"``: the data set it was trained on and how its inputs
+were made (``DATA_FIELDS``), so that its examples can be rebuilt. Floats are written as
 their shortest repr, which reads back as exactly the same float. Files are written atomically:
 a temporary file in the same directory, flushed to disk, then renamed over the target, so a
 failure part-way leaves the previous file as it was (``nn.fileio``). Reading refuses what is
@@ -41,6 +43,20 @@ class Checkpoint:
     activations: list[str]
     weights: list[list[list[float]]]
     biases: list[list[float]]
+    #: What the model was trained on (``DATA_FIELDS``), if it was saved by ``chainrule train``.
+    data: dict[str, Any] | None = None
+
+
+#: The optional "data" object: the data set and the preprocessing a model was trained with,
+#: enough to rebuild every example (``nn.train.load_dataset``). Each field and its check.
+DATA_FIELDS: dict[str, tuple[str, Any]] = {
+    "dataset": ("a data set name", lambda v: isinstance(v, str) and v != ""),
+    "samples": ("null or a whole number >= 1", lambda v: v is None or (is_int(v) and v >= 1)),
+    "noise": ("a finite number >= 0", lambda v: is_real(v) and math.isfinite(v) and v >= 0),
+    "seed": ("a whole number", lambda v: is_int(v)),
+    "test_fraction": ("a number in (0, 1)", lambda v: is_real(v) and 0 < v < 1),
+    "preprocessing": ("a text", lambda v: isinstance(v, str)),
+}
 
 
 def to_dict(checkpoint: Checkpoint) -> dict[str, Any]:
@@ -52,6 +68,7 @@ def to_dict(checkpoint: Checkpoint) -> dict[str, Any]:
         "activations": list(checkpoint.activations),
         "weights": checkpoint.weights,
         "biases": checkpoint.biases,
+        **({} if checkpoint.data is None else {"data": dict(checkpoint.data)}),
     }
 
 
@@ -90,13 +107,14 @@ def structure_limits(max_parameters: int) -> dict[bytes, int]:
     ``max_parameters`` parameters P can hold.
 
     With N neurons and L layers (N <= P/2, each neuron having a weight and a bias; L <= N):
-    4 + 2L + N lists, under P + 2N + 3L + 5 commas, 14 + 2L quotes, and one object.
+    4 + 2L + N lists, under P + 2N + 3L + 5 commas, 14 + 2L quotes, and one object; the
+    optional "data" record adds one object, 6 commas and 16 quotes.
     """
     return {
         b"[": 4 + 3 * max_parameters // 2,
-        b",": 5 + 4 * max_parameters,
-        b'"': 14 + max_parameters,
-        b"{": 1,
+        b",": 11 + 4 * max_parameters,
+        b'"': 30 + max_parameters,
+        b"{": 2,
     }
 
 
@@ -146,7 +164,7 @@ def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
     for key in _KEYS:
         if key not in data:
             _fail(name, f'missing key "{key}"')
-    extra = sorted(set(data) - set(_KEYS))
+    extra = sorted(set(data) - {*_KEYS, "data"})
     if extra:
         _fail(name, f"unexpected keys {extra}")
 
@@ -197,4 +215,24 @@ def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
                 for j, v in enumerate(bs)
             ]
         )
-    return Checkpoint(sizes, [str(a) for a in acts], weights, biases)
+    return Checkpoint(sizes, [str(a) for a in acts], weights, biases, _data(name, data.get("data")))
+
+
+def _data(path: str, value: object) -> dict[str, Any] | None:
+    """The checked "data" object of a model file (None when the file has none)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        _fail(path, f'"data" must be an object, got {type(value).__name__}')
+    keys = set(value)
+    if keys != set(DATA_FIELDS):
+        missing, extra = sorted(set(DATA_FIELDS) - keys), sorted(keys - set(DATA_FIELDS))
+        _fail(
+            path,
+            f'"data" must have exactly the keys {list(DATA_FIELDS)} (missing {missing}, '
+            f"unexpected {extra})",
+        )
+    for key, (what, ok) in DATA_FIELDS.items():
+        if not ok(value[key]):
+            _fail(path, f'"data"."{key}" must be {what}, got {value[key]!r}')
+    return dict(value)

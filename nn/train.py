@@ -160,15 +160,49 @@ class HandCheck:
 # -- data and model -----------------------------------------------------------------------------
 
 
+#: How each data set's inputs are made from the raw data (recorded in the model file).
+PREPROCESSING = {
+    "digits": "pixels 0..16 scaled to [0, 1] (nn.datasets.load_digits)",
+    "moons": "none: the points as nn.datasets.make_moons draws them",
+}
+
+
+def load_dataset(config: TrainConfig) -> Dataset:
+    """Every example of the configured data set, in its order, before the split."""
+    if config.dataset == "moons":
+        return make_moons(config.samples or 200, config.noise, config.seed)
+    data = load_digits()
+    if config.samples is not None:
+        data = stratified_subset(data, config.samples, config.seed)
+    return data
+
+
 def load_data(config: TrainConfig) -> tuple[Dataset, Dataset]:
     """(train, test) for the configured dataset, split class by class (stratified)."""
-    if config.dataset == "moons":
-        data = make_moons(config.samples or 200, config.noise, config.seed)
-    else:
-        data = load_digits()
-        if config.samples is not None:
-            data = stratified_subset(data, config.samples, config.seed)
-    return split(data, config.test_fraction, config.seed)
+    return split(load_dataset(config), config.test_fraction, config.seed)
+
+
+def data_record(config: TrainConfig) -> dict[str, object]:
+    """What a model file records of the data (``serialize.DATA_FIELDS``), to rebuild it."""
+    return {
+        "dataset": config.dataset,
+        "samples": config.samples,
+        "noise": config.noise,
+        "seed": config.seed,
+        "test_fraction": config.test_fraction,
+        "preprocessing": PREPROCESSING[config.dataset],
+    }
+
+
+def config_of_record(record: dict[str, object]) -> TrainConfig:
+    """The TrainConfig whose ``load_dataset`` rebuilds the data a ``data_record`` describes."""
+    return TrainConfig(
+        dataset=str(record["dataset"]),
+        samples=record["samples"],  # type: ignore[arg-type]
+        noise=float(record["noise"]),  # type: ignore[arg-type]
+        seed=int(record["seed"]),  # type: ignore[call-overload]
+        test_fraction=float(record["test_fraction"]),  # type: ignore[arg-type]
+    )
 
 
 def build_model(config: TrainConfig, nin: int, n_classes: int) -> MLP:
@@ -217,11 +251,13 @@ def train(
     test_set: Dataset,
     config: TrainConfig,
     on_batch: Callable[[BatchDone], None] | None = None,
+    on_epoch: Callable[[EpochStats], None] | None = None,
 ) -> list[EpochStats]:
     """Mini-batch SGD on the mean cost of each batch, θ := θ − α ∂C/∂θ; one EpochStats each epoch.
 
     The examples are shuffled at the start of every epoch (seeded). ``on_batch``, if given, is
-    called after every step with the epoch's running mean cost and accuracy (a progress bar).
+    called after every step with the epoch's running mean cost and accuracy (a progress bar);
+    ``on_epoch`` after every epoch with its EpochStats (a log line, a picture of the model).
     """
     cost = LOSSES[config.loss]
     optimizer = SGD(model.parameters(), lr=config.lr)
@@ -276,7 +312,31 @@ def train(
                 config.lr,
             ) from e
         history.append(EpochStats(epoch, total / seen, correct / seen, test_cost, test_accuracy))
+        if on_epoch is not None:
+            on_epoch(history[-1])
     return history
+
+
+#: ``at_chance`` speaks after this many epochs: the first few may be slow to start.
+CHANCE_EPOCHS = 3
+
+
+def at_chance(history: Sequence[EpochStats], n_classes: int) -> str | None:
+    """What is wrong when the test accuracy stayed at chance for the last epochs; else None.
+
+    Chance is 1/n_classes (10% for the digits); "at chance" allows 5 points above it, since
+    a constant prediction scores the largest class's share, which sits a little above 1/n.
+    """
+    if len(history) < CHANCE_EPOCHS or n_classes < 2:
+        return None
+    chance = 1.0 / n_classes
+    last = history[-CHANCE_EPOCHS:]
+    if all(h.test_accuracy <= chance + 0.05 for h in last):
+        return (
+            f"the test accuracy stayed at chance ({last[-1].test_accuracy:.1%} with "
+            f"{n_classes} classes) for the last {CHANCE_EPOCHS} epochs"
+        )
+    return None
 
 
 def batches_per_epoch(config: TrainConfig, n_examples: int) -> int:

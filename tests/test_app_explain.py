@@ -149,3 +149,28 @@ def test_model_path_that_is_a_directory(capsys: pytest.CaptureFixture[str], tmp_
     status, _, err = run(capsys, "explain", "--model", str(tmp_path), "--weight", "1,0,0")
     assert status == 1
     assert_one_line_error(err, "cannot load the model file", str(tmp_path), "a directory")
+
+
+def test_explain_on_an_example_of_the_training_data(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from nn import train as training
+    from nn.datasets import one_hot
+    from tests.support.cli import TINY
+
+    status, _, err = run(capsys, "train", *TINY, "--quiet", "--out", str(tmp_path))
+    assert status == 0, err
+    model_file = str(tmp_path / "model.json")
+    status, out, err = run(
+        capsys, "explain", "--model", model_file, "--example", "4", "--weight", "1,0,1"
+    )
+    assert status == 0, err
+    # The recorded data rebuilt independently: the same example and its one-hot target.
+    data = training.load_dataset(training.TrainConfig(dataset="moons", samples=60))
+    lines = out.splitlines()
+    assert lines[0] == f"example 4 of the moons data (class {data.labels[4]})"
+    assert f"x = {data.inputs[4]}" in lines
+    assert f"y = {one_hot(data.labels[4], 2)}" in lines
+    status, _, err = run(capsys, "explain", "--arch", "2,2", "--example", "0", "--bias", "1,0")
+    assert status != 0
+    assert_one_line_error(err, "--example needs --model")

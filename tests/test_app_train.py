@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from nn import train as training
 from nn.datasets import make_moons, split
 from nn.module import MLP
 from tests.support.cli import REPO, SVG, TINY, assert_one_line_error, printed_accuracy, run
@@ -53,17 +54,15 @@ def test_train_end_to_end(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
     assert float(rel) < 1e-9
 
     # It ends by listing the files it wrote.
-    tail = out.strip().splitlines()[-3:]
-    assert [line.split()[0] for line in tail] == [
-        str(out_dir / name) for name in ("loss.svg", "network.svg", "model.json")
-    ]
+    names = ("loss.svg", "network.svg", "model.json", "boundary.svg", "boundary.html")
+    tail = out.strip().splitlines()[-len(names) :]
+    assert [line.split()[0] for line in tail] == [str(out_dir / name) for name in names]
     # No temporary files are left behind by the atomic writes or the writability probe.
-    assert sorted(p.name for p in out_dir.iterdir()) == ["loss.svg", "model.json", "network.svg"]
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(names)
 
-    # The progress bar went to stderr with the running cost and accuracy.
-    assert "epoch 2/2" in err
-    assert "cost" in err
-    assert "accuracy" in err
+    # stderr is not a terminal here: one plain line per epoch, no progress bar.
+    assert "\r" not in err
+    assert [line.split(":")[0] for line in err.splitlines()] == ["epoch 1/2", "epoch 2/2"]
 
 
 def test_train_on_a_digits_subset(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -133,7 +132,13 @@ def test_python_m_nn_runs_train_reproducibly_across_processes(tmp_path: Path) ->
         assert done.returncode == 0, done.stderr
         assert 0.0 <= printed_accuracy(done.stdout) <= 100.0
         files = {p.name: p.read_bytes() for p in sorted(out_dir.iterdir())}
-        assert list(files) == ["loss.svg", "model.json", "network.svg"]
+        assert list(files) == [
+            "boundary.html",
+            "boundary.svg",
+            "loss.svg",
+            "model.json",
+            "network.svg",
+        ]
         runs.append((done.stdout.replace(str(out_dir), "OUT"), files))
     assert runs[0] == runs[1]
 
@@ -203,3 +208,58 @@ def test_a_diverging_run_is_reported(capsys: pytest.CaptureFixture[str], tmp_pat
     )
     assert status == 1
     assert_one_line_error(err, "training diverged", "smaller --lr")
+
+
+def test_moons_pictures_show_the_training_points_each_epoch(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, _, err = run(capsys, "train", *TINY, "--epochs", "3", "--quiet", "--out", str(tmp_path))
+    assert status == 0, err
+    train, _ = split(make_moons(60, 0.1, seed=0), 0.2, seed=0)
+    root = ET.parse(tmp_path / "boundary.svg").getroot()
+    circles = list(root.iter("{http://www.w3.org/2000/svg}circle"))
+    assert len(circles) == len(train)
+    assert sum("class1" in str(c.get("class")) for c in circles) == sum(train.labels)
+    page = (tmp_path / "boundary.html").read_text(encoding="utf-8")
+    assert page.count("<svg") == 3  # one frame per epoch
+    assert re.findall(r"<figcaption>(.*?)</figcaption>", page) == [
+        "epoch 1",
+        "epoch 2",
+        "epoch 3",
+    ]
+
+
+def test_digits_pictures_show_the_mistakes_the_saved_model_makes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ["--samples", "150", "--hidden", "6", "--epochs", "2", "--quiet"]
+    status, _, err = run(capsys, "train", *args, "--out", str(tmp_path))
+    assert status == 0, err
+    # The same seeded subset and split as the run, and the saved model's own predictions.
+    config = training.TrainConfig(samples=150, hidden=(6,), epochs=2)
+    _, test = training.load_data(config)
+    model = MLP.load(tmp_path / "model.json")
+    predicted = [training.predict(model.forward(x)) for x in test.inputs]
+    wrong = sum(p != t for p, t in zip(predicted, test.labels, strict=True))
+    ns = "{http://www.w3.org/2000/svg}"
+    digits = ET.parse(tmp_path / "misclassified.svg").getroot()
+    shown = [g for g in digits.iter(f"{ns}g") if g.get("class") == "digit"]
+    assert len(shown) == min(wrong, 60)
+    cells = [
+        g
+        for g in ET.parse(tmp_path / "confusion.svg").getroot().iter(f"{ns}g")
+        if g.get("class") == "cell"
+    ]
+    counts = {(g.get("data-true"), g.get("data-predicted")): int(next(g.itertext())) for g in cells}
+    assert sum(counts.values()) == len(test)
+    assert sum(v for (t, p), v in counts.items() if t == p) == len(test) - wrong
+
+
+def test_a_run_at_chance_ends_with_a_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    args = ["--samples", "150", "--epochs", "4", "--lr", "500", "--quiet"]
+    status, out, err = run(capsys, "train", *args, "--out", str(tmp_path))
+    assert status == 1
+    assert_one_line_error(err, "stayed at chance", "try a smaller --lr than 500", "--seed")
+    assert "wrote:" in out  # the outputs are there to look at

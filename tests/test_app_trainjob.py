@@ -12,16 +12,57 @@ from nn import train as training
 from nn.app import trainjob
 
 
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal, as a console's stderr does."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_progress_bar_shows_running_cost_and_accuracy() -> None:
     config = training.TrainConfig(dataset="moons", samples=40, hidden=(2,), epochs=2, seed=0)
     train_set, test_set = training.load_data(config)
     model = training.build_model(config, 2, 2)
-    stream = io.StringIO()
+    stream = Terminal()
     trainjob.train_with_progress(model, train_set, test_set, config, stream=stream)
     text = stream.getvalue()
     n_batches = -(-len(train_set) // config.batch_size)
     assert f"{2 * n_batches}/{2 * n_batches}" in text
     assert re.search(r"epoch 2/2, cost \d+\.\d{4}, accuracy \d+\.\d%", text)
+
+
+EPOCH_LINE = re.compile(
+    r"^epoch (\d+)/(\d+): training cost (\d+\.\d{4}), training accuracy (\d+\.\d)%, "
+    r"test cost (\d+\.\d{4}), test accuracy (\d+\.\d)%, (\d+\.\d\d) s$"
+)
+
+
+def test_a_log_gets_one_plain_line_per_epoch() -> None:
+    config = training.TrainConfig(dataset="moons", samples=40, hidden=(3,), epochs=3, seed=1)
+    train_set, test_set = training.load_data(config)
+    model = training.build_model(config, 2, 2)
+    stream = io.StringIO()  # not a terminal: a file, a pipe, CI
+    seen: list[int] = []
+    history = trainjob.train_with_progress(
+        model, train_set, test_set, config, stream=stream, on_epoch=lambda h: seen.append(h.epoch)
+    )
+    text = stream.getvalue()
+    assert "\r" not in text
+    lines = text.splitlines()
+    assert len(lines) == config.epochs
+    for line, stats in zip(lines, history, strict=True):
+        m = EPOCH_LINE.match(line)
+        assert m is not None, line
+        # The figures are the loop's own, rounded as printed.
+        assert m.groups()[:6] == (
+            str(stats.epoch),
+            "3",
+            f"{stats.train_cost:.4f}",
+            f"{100 * stats.train_accuracy:.1f}",
+            f"{stats.test_cost:.4f}",
+            f"{100 * stats.test_accuracy:.1f}",
+        )
+    assert seen == [1, 2, 3]
 
 
 def _history() -> list[training.EpochStats]:

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nn import MLP
+from nn import MLP, serialize
 from tests.strategies import NetSpec, net_specs
 
 
@@ -327,3 +327,42 @@ def test_a_file_of_many_small_values_is_refused_unparsed(
     pattern = f"holds .* {re.escape(token)}, more than the file of a network"
     with pytest.raises(ValueError, match=pattern):
         MLP.load(path)
+
+
+RECORD = {
+    "dataset": "moons",
+    "samples": 60,
+    "noise": 0.1,
+    "seed": 3,
+    "test_fraction": 0.2,
+    "preprocessing": "none",
+}
+
+
+def test_the_data_record_round_trips(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [3, 2], seed=0).save(path, data=RECORD)
+    assert serialize.read(path).data == RECORD
+    MLP(2, [3, 2], seed=0).save(path)
+    assert serialize.read(path).data is None  # optional: files without it still load
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"seed": 1.5}, '"data"."seed" must be a whole number'),
+        ({"samples": 0}, '"data"."samples" must be null or a whole number >= 1'),
+        ({"test_fraction": 1.0}, r'"data"."test_fraction" must be a number in \(0, 1\)'),
+        ({"extra": 1}, "unexpected \\['extra'\\]"),
+    ],
+)
+def test_a_bad_data_record_is_named(
+    tmp_path: Path, change: dict[str, object], message: str
+) -> None:
+    path = tmp_path / "m.json"
+    MLP(2, [2], seed=0).save(path, data=RECORD)
+    raw = json.loads(path.read_text())
+    raw["data"].update(change)
+    path.write_text(json.dumps(raw))
+    with pytest.raises(ValueError, match=message):
+        serialize.read(path)

@@ -184,3 +184,14 @@ def test_compile_refuses_a_graph_that_depends_on_the_data() -> None:
     with pytest.raises(training.TrainError, match="--compile replays only"):
         config.validate()
     dataclasses.replace(SMALL, compile=True).validate()  # squared error, sigmoid: fine
+
+
+def test_at_chance_speaks_only_after_epochs_at_chance() -> None:
+    def stats(acc: float) -> training.EpochStats:
+        return training.EpochStats(1, 1.0, acc, 1.0, acc)
+
+    assert training.at_chance([stats(0.1)] * 3, 10) is not None
+    assert training.at_chance([stats(0.1)] * 2, 10) is None  # too early to say
+    assert training.at_chance([stats(0.1), stats(0.1), stats(0.5)], 10) is None
+    assert training.at_chance([stats(0.52)] * 3, 2) is not None  # two classes: chance is 50%
+    assert training.at_chance([stats(0.6)] * 3, 2) is None

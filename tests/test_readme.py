@@ -167,3 +167,52 @@ def test_make_demo_prints_what_the_readme_shows(
     assert drawn(written[network]) == drawn((REPO / network_copy).read_bytes())
     # Its texts (title, axis ranges, legend), not its coordinates: those move with matplotlib.
     assert svg_texts(written[loss]) == svg_texts((REPO / loss_copy).read_bytes())
+
+
+def _block_containing(text: str) -> str:
+    found = [code for code in python_blocks() if text in code]
+    assert len(found) == 1, f"one README block should contain {text!r}"
+    return found[0]
+
+
+def test_the_micrograd_example_prints_what_its_comment_says(tmp_path: Path) -> None:
+    code = _block_containing("from nn.micrograd import MLP")
+    printed, names = run_block(code, tmp_path)
+    claimed = re.search(r"print\(z\.grad, y\.grad, x\.grad\)\s*#\s*(.*)", code)
+    assert claimed is not None
+    # Two passes through z = 3 · (2 · x): twice ∂z/∂v = (1, 3, 6), exactly (small integers).
+    assert printed.split() == claimed.group(1).split() == ["2.0", "6.0", "12.0"]
+    assert len(names["model"].parameters()) == 337
+    assert type(names["score"]).__name__ == "Value"
+
+
+def test_the_torch_example_runs_and_comes_back(tmp_path: Path) -> None:
+    torch = pytest.importorskip("torch")
+    code = _block_containing("to_torch()")
+    _, names = run_block(code, tmp_path)
+    module = names["module"]
+    assert [type(m).__name__ for m in module] == ["Linear", "Sigmoid", "Linear", "Softmax"]
+    assert module[0].weight.dtype == torch.float64
+    model = names["model"]
+    assert model.sizes == [64, 16, 10]
+    assert model.activations == ["sigmoid", "softmax"]
+    # The round trip keeps every float64 weight as it was: exact.
+    assert [p.data for p in model.parameters()] == [
+        v
+        for lin in (module[0], module[2])
+        for row, b in zip(lin.weight.tolist(), lin.bias.tolist(), strict=True)
+        for v in [*row, b]
+    ]
+
+
+def test_the_install_note_shows_what_the_command_prints() -> None:
+    import chainrule_entry
+
+    text = README.read_text(encoding="utf-8")
+    shown = re.search(r"^chainrule: `import autograd` loads .*$", text, re.M)
+    assert shown is not None
+    # The message's fixed parts, as chainrule_entry writes them (the path and version vary).
+    source = Path(chainrule_entry.__file__).read_text(encoding="utf-8")
+    for part in ("not chainrule's ", "engine (both are named autograd); fix: pip uninstall -y"):
+        assert part in shown.group(0)
+        assert part in source

@@ -13,7 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from nn import serialize
+from nn import train as training
 from nn.app.base import CommandError
+from nn.datasets import Dataset
 from nn.module import MLP, refuse_huge
 from nn.train import SETTINGS
 
@@ -122,3 +125,32 @@ def load_model(path: Path) -> MLP:
         raise CommandError(f"cannot read the model file '{path}': {e.strerror or e}") from None
     except ValueError as e:
         raise CommandError(f"cannot load the model file: {e}") from None
+
+
+def trained_data(path: Path) -> Dataset:
+    """Every example of the data set the model at ``path`` was trained on, rebuilt from the
+    record ``chainrule train`` leaves in the model file; CommandError if it has none."""
+    try:
+        record = serialize.read(path).data
+    except (OSError, ValueError) as e:
+        raise CommandError(f"cannot read the model file '{path}': {e}") from None
+    if record is None:
+        raise CommandError(
+            f"the model file '{path}' does not record its data set (chainrule train records "
+            "it; MLP.save without data= does not): give the input with --input instead"
+        )
+    try:
+        return training.load_dataset(training.config_of_record(record))
+    except (OSError, ValueError) as e:
+        raise CommandError(
+            f"cannot rebuild the {record['dataset']} data of '{path}': {e}"
+        ) from None
+
+
+def example(data: Dataset, n: int) -> tuple[list[float], int]:
+    """(x, label) of example ``n`` of ``data``; CommandError naming the valid range."""
+    if not 0 <= n < len(data):
+        raise CommandError(
+            f"--example {n} is out of range: the {data.name} data has examples 0..{len(data) - 1}"
+        )
+    return data.inputs[n], data.labels[n]

@@ -12,6 +12,7 @@ from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.app import options
 from nn.app.base import CommandError, Formatter
 from nn.app.example import check_fits
+from nn.datasets import one_hot
 from nn.losses import LOSSES, OUTPUT_FOR_LOSS
 from nn.module import MLP
 
@@ -50,6 +51,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=options.numbers,
         metavar="X0,X1,...",
         help="the input x (default: drawn from --seed, uniform in [-1, 1])",
+    )
+    p.add_argument(
+        "--example",
+        type=options.whole_number,
+        metavar="N",
+        help="with --model: x and y are example N of the data set the model was trained on",
     )
     p.add_argument(
         "--target",
@@ -113,6 +120,16 @@ def run(args: argparse.Namespace) -> int:
     rng = random.Random(args.seed)
     x = args.input if args.input is not None else _default_input(rng, model.sizes[0])
     y = args.target if args.target is not None else _default_target(rng, model.sizes[-1])
+    if args.example is not None:
+        if args.model is None or args.input is not None:
+            raise CommandError(
+                "--example needs --model (its data set is the model's) and no --input"
+            )
+        data = options.trained_data(args.model)
+        x, label = options.example(data, args.example)
+        if args.target is None:
+            y = one_hot(label, data.n_classes)
+        print(f"example {args.example} of the {data.name} data (class {label})")
     check_fits(x, y, model.sizes)
     if args.weight is not None:
         layer, j, k = args.weight

@@ -13,7 +13,7 @@ from pathlib import Path
 from nn import train as training
 from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.app import options, trainjob
-from nn.app.base import CommandError, Formatter
+from nn.app.base import PROG, CommandError, Formatter
 from nn.losses import LOSSES
 
 NAME = "train"
@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         return _run(config, out, progress=not args.quiet)
     except training.DivergedError as e:
-        raise CommandError(f"{e}: try a smaller --lr than {e.lr:g}") from None
+        raise CommandError(
+            f"{e}: try a smaller --lr than {e.lr:g}, or another initialisation (--seed)"
+        ) from None
     except (training.TrainError, trainjob.JobError) as e:
         raise CommandError(str(e)) from None
 
@@ -165,10 +167,19 @@ def _run(config: training.TrainConfig, out: Path, progress: bool) -> int:
         f"seed {config.seed}"
     )
     sys.stdout.flush()
+    frames: list[str] = []
+
+    def after_epoch(stats: training.EpochStats) -> None:
+        # Two inputs and two classes: the plane can be drawn, one frame per epoch.
+        if model.sizes[0] == 2 and model.sizes[-1] == 2:
+            frames.append(trainjob.boundary_frame(model, train_set, stats.epoch))
+
     if progress:
-        history = trainjob.train_with_progress(model, train_set, test_set, config)
+        history = trainjob.train_with_progress(
+            model, train_set, test_set, config, on_epoch=after_epoch
+        )
     else:
-        history = training.train(model, train_set, test_set, config)
+        history = training.train(model, train_set, test_set, config, on_epoch=after_epoch)
     last = history[-1]
     print(
         f"epoch {last.epoch}: training cost {last.train_cost:.4f}, training accuracy "
@@ -191,10 +202,19 @@ def _run(config: training.TrainConfig, out: Path, progress: bool) -> int:
 
     try:
         written = trainjob.write_outputs(model, history, test_set, examples, config, out)
+        written += trainjob.write_pictures(model, test_set, frames, out)
     except (OSError, RuntimeError) as e:  # RuntimeError: viz.RenderError, RendererNotFound
         raise CommandError(f"cannot write the outputs to '{out}': {e}") from None
     print("wrote:")
     width = max(len(str(path)) for path, _ in written)
     for path, what in written:
         print(f"  {path!s:<{width}}  {what}")
+    hint = training.at_chance(history, test_set.n_classes)
+    if hint is not None:
+        print(
+            f"{PROG} {NAME}: error: {hint}: the run learned nothing; try a smaller --lr than "
+            f"{config.lr:g}, or another initialisation (--seed)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
