@@ -11,22 +11,35 @@
 True
 """
 
-from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from nn.byhand import explain
-from nn.losses import (
-    LOSSES,
-    binary_cross_entropy,
-    cross_entropy,
-    mean,
-    mean_squared_error,
-    softmax,
-    squared_error,
-)
-from nn.module import MLP, Layer, Module, Neuron
-from nn.optim import SGD
+from nn.install import autograd_problem
+
+#: None when ``autograd`` is chainrule's engine; otherwise the one line that says which package
+#: is in its place and how to fix it (``nn.install``). nn's names then raise ImportError with it.
+INSTALL_PROBLEM = autograd_problem()
+
+if INSTALL_PROBLEM is None:
+    from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+    from nn.byhand import explain
+    from nn.losses import (
+        LOSSES,
+        binary_cross_entropy,
+        cross_entropy,
+        mean,
+        mean_squared_error,
+        softmax,
+        squared_error,
+    )
+    from nn.module import MLP, Layer, Module, Neuron
+    from nn.optim import SGD
+else:
+
+    def __getattr__(name: str) -> object:
+        raise ImportError(INSTALL_PROBLEM)
+
 
 __all__ = [
     "ACTIVATIONS",
+    "INSTALL_PROBLEM",
     "LOSSES",
     "MLP",
     "OUTPUT_ACTIVATIONS",

@@ -206,13 +206,13 @@ def test_the_torch_example_runs_and_comes_back(tmp_path: Path) -> None:
 
 
 def test_the_install_note_shows_what_the_command_prints() -> None:
-    import chainrule_entry
+    from nn import install
 
     text = README.read_text(encoding="utf-8")
     shown = re.search(r"^chainrule: `import autograd` loads .*$", text, re.M)
     assert shown is not None
-    # The message's fixed parts, as chainrule_entry writes them (the path and version vary).
-    source = Path(chainrule_entry.__file__).read_text(encoding="utf-8")
+    # The message's fixed parts, as nn.install writes them (the path and version vary).
+    source = Path(install.__file__).read_text(encoding="utf-8")
     for part in ("not chainrule's ", "engine (both are named autograd); fix: pip uninstall -y"):
         assert part in shown.group(0)
         assert part in source

@@ -1,4 +1,4 @@
-"""The ``chainrule`` command's entry point: first check that ``autograd`` is chainrule's engine.
+"""Is ``autograd`` chainrule's engine? The check ``import nn`` and the ``chainrule`` command make.
 
 chainrule's engine is the import package ``autograd``, the same name as HIPS autograd
 (``pip install autograd``). Installed into the same environment, one shadows the other: a
@@ -6,10 +6,11 @@ regular install of HIPS autograd after chainrule writes its ``autograd/__init__.
 chainrule's, and an editable chainrule loses to any ``autograd`` in site-packages. Everything
 of chainrule then dies with ``ImportError: cannot import name 'Value' from 'autograd'``.
 
-This module imports nothing but the standard library (``nn`` cannot hold it: importing ``nn``
-imports ``autograd``), so ``main`` can look before anything else is imported and, if another
-package's ``autograd`` is in the way, print one line naming it and the fix instead of a
-traceback.
+This module imports nothing but the standard library, so that ``nn/__init__.py`` can run it
+before importing anything that needs the engine: if another package's ``autograd`` is in the
+way, ``import nn`` still succeeds with ``nn.INSTALL_PROBLEM`` set (and every name of nn raises
+ImportError with that one line), and the ``chainrule`` command (``nn.app.entry``) prints the
+line with the fix instead of a traceback.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import importlib
 import importlib.metadata
 import importlib.util
 import json
-import sys
-from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -61,8 +60,8 @@ def autograd_problem() -> str | None:
     to import for a reason of its own (that error is then shown as it is).
     """
     spec = importlib.util.find_spec("autograd")
-    reinstall = _reinstall_command()
     if spec is None:
+        reinstall = _reinstall_command()
         return (
             "chainrule: no package named autograd (chainrule's engine) is installed; "
             f"fix: {reinstall}"
@@ -71,6 +70,7 @@ def autograd_problem() -> str | None:
         # A directory without __init__.py: what `pip uninstall autograd` leaves after HIPS
         # autograd had replaced chainrule's __init__.py.
         where = ", ".join(dict.fromkeys(spec.submodule_search_locations or []))
+        reinstall = _reinstall_command()
         return (
             f"chainrule: the autograd package in {where} has no __init__.py (another package "
             f"replaced chainrule's, then was uninstalled); fix: {reinstall}"
@@ -91,23 +91,9 @@ def autograd_problem() -> str | None:
         module = None
     if module is not None and hasattr(module, "Value"):
         return None
+    reinstall = _reinstall_command()
     return (
         f"chainrule: `import autograd` loads {_foreign_name()} ({origin}), not chainrule's "
         f"engine (both are named autograd); fix: pip uninstall -y autograd, then {reinstall} "
         "(or give each its own virtual environment)"
     )
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``chainrule``: the installation check, then the command line of ``nn.app.main``."""
-    problem = autograd_problem()
-    if problem is not None:
-        print(problem, file=sys.stderr)
-        return EXIT_INSTALL
-    from nn.app.main import main as cli_main
-
-    return cli_main(argv)
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

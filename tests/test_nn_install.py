@@ -1,4 +1,4 @@
-"""Tests of ``chainrule_entry``: the ``chainrule`` command checks which ``autograd`` it gets.
+"""Tests of ``nn.install`` and ``nn.app.entry``: chainrule checks which ``autograd`` it gets.
 
 Another package's ``autograd`` is simulated in a subprocess: a directory put first on
 ``sys.path`` (through PYTHONPATH) holding an ``autograd`` package without ``Value``, as HIPS
@@ -18,7 +18,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-import chainrule_entry
+from nn import install
+from nn.app import entry
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -49,6 +50,10 @@ def run_python(code: str, path: Path, *flags: str) -> subprocess.CompletedProces
     )
 
 
+#: The check run as a lone module (copied out of nn), where no other autograd can be found.
+CHECK_ALONE = "import install_check; print(install_check.autograd_problem())"
+
+
 def foreign_package(tmp_path: Path, init: str) -> Path:
     package = tmp_path / "autograd"
     package.mkdir()
@@ -57,20 +62,20 @@ def foreign_package(tmp_path: Path, init: str) -> Path:
 
 
 def test_chainrules_own_autograd_passes() -> None:
-    assert chainrule_entry.autograd_problem() is None
+    assert install.autograd_problem() is None
 
 
 def test_main_runs_the_command_line(capsys: pytest.CaptureFixture[str]) -> None:
-    assert chainrule_entry.main(["--help"]) == 0
+    assert entry.main(["--help"]) == 0
     assert capsys.readouterr().out.startswith("usage: chainrule")
 
 
 @pytest.mark.parametrize("init", [FOREIGN_INIT, FOREIGN_INIT_FAILING])
 def test_foreign_autograd_gives_one_line_with_the_fix(tmp_path: Path, init: str) -> None:
     origin = foreign_package(tmp_path, init)
-    code = "import sys, chainrule_entry; sys.exit(chainrule_entry.main(['train', '--help']))"
+    code = "import sys; from nn.app import entry; sys.exit(entry.main(['train', '--help']))"
     done = run_python(code, tmp_path)
-    assert done.returncode == chainrule_entry.EXIT_INSTALL
+    assert done.returncode == install.EXIT_INSTALL
     assert done.stdout == ""
     lines = done.stderr.splitlines()
     assert len(lines) == 1, done.stderr
@@ -85,7 +90,7 @@ def test_the_fix_reinstalls_from_where_chainrule_came_from() -> None:
         direct = importlib.metadata.distribution("chainrule").read_text("direct_url.json")
     except importlib.metadata.PackageNotFoundError:
         pytest.skip("chainrule is not installed")
-    command = chainrule_entry._reinstall_command()
+    command = install._reinstall_command()
     info = json.loads(direct or "{}")
     if info.get("dir_info", {}).get("editable"):
         # make test installs the work tree in editable mode: the fix must say so, and where.
@@ -99,8 +104,8 @@ def test_installed_command_says_it_too(tmp_path: Path) -> None:
     script = shutil.which("chainrule", path=str(Path(sys.executable).parent))
     if script is None:
         pytest.skip("the chainrule console script is not installed beside this Python")
-    entry = importlib.metadata.entry_points(group="console_scripts", name="chainrule")
-    assert [e.value for e in entry] == ["chainrule_entry:main"]
+    scripts = importlib.metadata.entry_points(group="console_scripts", name="chainrule")
+    assert [e.value for e in scripts] == ["nn.app.entry:main"]
     foreign_package(tmp_path, FOREIGN_INIT)
     done = subprocess.run(
         [script, "--help"],
@@ -111,7 +116,7 @@ def test_installed_command_says_it_too(tmp_path: Path) -> None:
         timeout=120,
         check=False,
     )
-    assert done.returncode == chainrule_entry.EXIT_INSTALL
+    assert done.returncode == install.EXIT_INSTALL
     assert len(done.stderr.splitlines()) == 1
     assert "another package's autograd" in done.stderr
 
@@ -123,31 +128,31 @@ def test_autograd_without_init_is_named(tmp_path: Path) -> None:
     # so that this directory is the only autograd there is.
     (tmp_path / "autograd").mkdir()
     (tmp_path / "autograd" / "engine.py").write_text("", encoding="utf-8")
-    shutil.copy(REPO / "chainrule_entry.py", tmp_path)
-    done = run_python(
-        "import chainrule_entry; print(chainrule_entry.autograd_problem())", tmp_path, "-S"
-    )
+    shutil.copy(REPO / "nn" / "install.py", tmp_path / "install_check.py")
+    done = run_python(CHECK_ALONE, tmp_path, "-S")
     assert done.returncode == 0, done.stderr
     assert f"autograd package in {tmp_path / 'autograd'} has no __init__.py" in done.stdout
     assert "fix: pip install --force-reinstall --no-deps chainrule" in done.stdout
 
 
 def test_no_autograd_at_all_is_named(tmp_path: Path) -> None:
-    shutil.copy(REPO / "chainrule_entry.py", tmp_path)
-    done = run_python(
-        "import chainrule_entry; print(chainrule_entry.autograd_problem())", tmp_path, "-S"
-    )
+    shutil.copy(REPO / "nn" / "install.py", tmp_path / "install_check.py")
+    done = run_python(CHECK_ALONE, tmp_path, "-S")
     assert done.returncode == 0, done.stderr
     assert "no package named autograd" in done.stdout
 
 
-def test_the_check_imports_nothing_of_ours(tmp_path: Path) -> None:
-    # The point of the module: it can run when autograd (and so nn and viz) cannot be imported.
+def test_import_nn_survives_another_autograd_and_says_why(tmp_path: Path) -> None:
+    # The point of the check: it runs when the engine cannot be imported, and nothing of nn
+    # that needs the engine is imported; nn's names then raise ImportError with the one line.
     foreign_package(tmp_path, FOREIGN_INIT)
     code = (
-        "import sys, chainrule_entry; chainrule_entry.autograd_problem(); "
-        "print(sorted(m for m in ('nn', 'viz', 'autograd.engine') if m in sys.modules))"
+        "import sys, nn; print(nn.INSTALL_PROBLEM is not None); "
+        "print(sorted(m for m in ('viz', 'autograd.engine', 'nn.module') if m in sys.modules))\n"
+        "try:\n    from nn import MLP\nexcept ImportError as e:\n    print('ImportError', e)"
     )
     done = run_python(code, tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "[]"
+    lines = done.stdout.splitlines()
+    assert lines[:2] == ["True", "[]"]
+    assert lines[2].startswith("ImportError chainrule: `import autograd` loads")
