@@ -686,7 +686,10 @@ def _backward_pass(root: Value, seed: float, order: list[Value]) -> dict[Value, 
         parents = node.parents
         rule: Rule = node._rule  # type: ignore[assignment]
         try:
-            if node._ctx or len(parents) > 2:
+            partials = rule.fixed
+            if partials is not None:
+                pass
+            elif node._ctx or len(parents) > 2:
                 partials = rule.partials(node._data, *[p._data for p in parents], *node._ctx)
             elif len(parents) == 2:
                 # Unary and binary ops are most nodes; a plain call is 4x cheaper than one

@@ -52,7 +52,10 @@ class Rule:
     rows x_k, w_k, a_k, b) and ``derivatives`` the text of each partial in argument order, as
     a learner would write it: what ``viz`` and ``explain`` show beside the numbers. An n-ary
     row gives one text per kind of argument (``∂/∂w_k``, ``∂/∂a_k``, ``∂/∂b``). ``constant``
-    is the constant built into the row (the exponent c of ``x ** c``), if any.
+    is the constant built into the row (the exponent c of ``x ** c``), if any. ``fixed`` is
+    the partials themselves where they are numbers that depend on nothing (``+``, ``-``,
+    negation): the engine's float pass reads them instead of calling ``partials``, and
+    ``fixed_row`` makes both from one tuple, so that the two cannot disagree.
     """
 
     name: str
@@ -62,6 +65,7 @@ class Rule:
     formula: str
     derivatives: tuple[str, ...]
     constant: float | None = None
+    fixed: tuple[float, ...] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,16 +419,32 @@ def _d_atan2(out: S, y: S, x: S) -> tuple[S, S]:
     return x / r / r, -y / r / r
 
 
+def fixed_row(
+    name: str,
+    symbol: str,
+    forward: Callable[..., float],
+    partials: tuple[float, ...],
+    formula: str,
+    derivatives: tuple[str, ...],
+) -> Rule:
+    """A row whose partials are numbers that depend on nothing, given once as a tuple."""
+
+    def constant_partials(*args: Any) -> tuple[float, ...]:
+        return partials
+
+    return Rule(name, symbol, forward, constant_partials, formula, derivatives, None, partials)
+
+
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 #: The table. Every primitive the engine records is one row here and nowhere else.
-ADD = Rule("add", "+", lambda x, y: x + y, lambda out, x, y: (1.0, 1.0), "x + y", ("1", "1"))
-SUB = Rule("sub", "-", lambda x, y: x - y, lambda out, x, y: (1.0, -1.0), "x - y", ("1", "-1"))
+ADD = fixed_row("add", "+", lambda x, y: x + y, (1.0, 1.0), "x + y", ("1", "1"))
+SUB = fixed_row("sub", "-", lambda x, y: x - y, (1.0, -1.0), "x - y", ("1", "-1"))
 MUL = Rule("mul", "*", lambda x, y: x * y, lambda out, x, y: (y, x), "x · y", ("y", "x"))
 DIV = Rule("div", "/", f_div, lambda out, x, y: (1.0 / y, -out / y), "x / y", ("1/y", "-x/y²"))
 POW = Rule("pow", "**", f_pow, _d_pow, "x ** y", ("y·x^(y-1)", "x^y·ln x"))
-NEG = Rule("neg", "neg", lambda x: -x, lambda out, x: (-1.0,), "-x", ("-1",))
+NEG = fixed_row("neg", "neg", lambda x: -x, (-1.0,), "-x", ("-1",))
 EXP = Rule("exp", "exp", f_exp, lambda out, x: (out,), "e^x", ("e^x",))
 LOG = Rule("log", "log", f_log, lambda out, x: (1.0 / x,), "ln x", ("1/x",))
 # tanh' = 1 - tanh² and σ' = σ(1 - σ) lose all precision where the activation saturates

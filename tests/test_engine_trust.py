@@ -672,3 +672,13 @@ def test_every_row_has_a_formula_and_one_text_per_partial() -> None:
         if arity is None:
             arity = row.forward.__code__.co_argcount if hasattr(row.forward, "__code__") else 1
         assert len(row.derivatives) == arity, row.name
+
+
+def test_fixed_partials_are_what_the_row_computes() -> None:
+    """A row's ``fixed`` tuple (read by the float pass) is exactly what its partials return."""
+    fixed = [row for row in rules.TABLE if row.fixed is not None]
+    assert {row.name for row in fixed} == {"add", "sub", "neg"}
+    for row in fixed:
+        assert row.fixed is not None
+        args = (0.25, -3.0)[: len(row.fixed)]
+        assert row.partials(row.forward(*args), *args) == row.fixed
