@@ -106,7 +106,8 @@ def test_backward_processes_nodes_in_backward_order(seed: int) -> None:
     finally:
         for row, f in originals.items():
             object.__setattr__(row, "partials", f)
-    assert seen == [n.data for n in order]
+    # Rows with fixed partials (+, -, negation) are read, not called: they record nothing.
+    assert seen == [n.data for n in order if n.rule is not None and n.rule.fixed is None]
 
 
 @pytest.mark.parametrize("seed", range(5))
