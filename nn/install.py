@@ -16,7 +16,6 @@ line with the fix instead of a traceback.
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import importlib.util
 import json
 from pathlib import Path
@@ -28,6 +27,8 @@ EXIT_INSTALL = 3
 
 def _reinstall_command() -> str:
     """The pip command that puts chainrule's ``autograd`` back, from where it was installed."""
+    import importlib.metadata  # here: it costs more than the rest of `import nn` together
+
     try:
         dist = importlib.metadata.distribution("chainrule")
     except importlib.metadata.PackageNotFoundError:
@@ -47,6 +48,8 @@ def _reinstall_command() -> str:
 
 def _foreign_name() -> str:
     """What the other ``autograd`` is: "HIPS autograd 1.7.0" if pip knows its distribution."""
+    import importlib.metadata
+
     try:
         return f"HIPS autograd {importlib.metadata.version('autograd')}"
     except importlib.metadata.PackageNotFoundError:
