@@ -37,6 +37,7 @@ from collections.abc import Sequence
 from typing import Any, SupportsFloat
 
 from autograd import Value
+from nn.checks import is_int
 from nn.module import Module
 
 __all__ = ["MLP", "Layer", "Module", "Neuron"]
@@ -47,7 +48,7 @@ Input = SupportsFloat | Value
 
 def _check_count(value: object, what: str) -> int:
     """``value`` if it is a whole number >= 1; otherwise an error naming ``what`` and it."""
-    if isinstance(value, bool) or not isinstance(value, int):
+    if not is_int(value):
         raise TypeError(f"{what} must be an int >= 1, got {type(value).__name__} {value!r}")
     if value < 1:
         raise ValueError(f"{what} must be >= 1, got {value}")

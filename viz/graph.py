@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from autograd import Constant, Value
+from nn.checks import is_int
 from nn.notation import parse_label
 from viz.backend import run_renderer
 
@@ -91,7 +92,7 @@ def format_number(x: float, digits: int) -> str:
 
 def check_digits(digits: int) -> int:
     """``digits`` if it is a usable number of significant digits (1 to 17); ValueError if not."""
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+    if not is_int(digits) or not 1 <= digits <= 17:
         raise ValueError(f"draw: digits must be an integer from 1 to 17, got {digits!r}")
     return digits
 

@@ -17,6 +17,7 @@ from typing import Protocol
 from autograd import Value
 from nn import notation
 from nn.activations import BY_NAME
+from nn.checks import is_int
 from viz.graph import (
     FONT,
     Digraph,
@@ -129,7 +130,7 @@ def draw_network(
     """
     check_rankdir(rankdir)
     check_digits(digits)
-    if isinstance(label_limit, bool) or not isinstance(label_limit, int) or label_limit < 0:
+    if not is_int(label_limit) or label_limit < 0:
         raise ValueError(
             f"draw_network: label_limit must be a whole number >= 0, got {label_limit!r}"
         )
