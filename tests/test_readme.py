@@ -131,7 +131,7 @@ def test_the_readme_pictures_are_what_their_commands_draw(
 def test_make_demo_prints_what_the_readme_shows(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The default `chainrule train` (what `make demo` runs), in full: about 13 s.
+    """The default `chainrule train` (what `make demo` runs), in full.
 
     Also the project's headline targets: at least 95% test accuracy, and the notes' formulas
     agreeing with the engine to a relative 1e-12; and the README's pictures of the demo are
