@@ -322,6 +322,10 @@ def test_draw_dot_renders_through_viz_digraph() -> None:
     assert texts.count("grad 2.0000") == 1
     assert sorted(t for t in texts if not t.startswith(("data", "grad"))) == ["*", "+", "relu"]
     assert viz.to_svg(dot).count('class="node"') == 9
+    # graphviz's own pipe() needs a program called dot; viz.Digraph's uses viz's renderer.
+    assert dot.pipe(format="svg").count(b'class="node"') == 9
+    assert dot.pipe(format="png")[:8] == b"\x89PNG\r\n\x1a\n"
+    assert isinstance(dot.pipe(format="svg", encoding="utf-8"), str)
 
 
 def test_draw_dot_of_a_micrograd_neuron_shows_its_gradients() -> None:

@@ -225,6 +225,12 @@ class Digraph(graphviz.Digraph):  # type: ignore[misc]
     def _repr_image_png(self) -> bytes:
         return run_renderer(self.source, "png")
 
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> bytes | str:
+        """The rendered graph as bytes (str with ``encoding=``), in ``format`` (svg or png)."""
+        data = run_renderer(self.source, format or self.format or "svg")
+        encoding = kwargs.get("encoding")
+        return data.decode(encoding) if encoding else data
+
 
 class _Node(NamedTuple):
     """One node statement: its id, HTML label body, attributes, and the cluster it joins."""
