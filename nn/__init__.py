@@ -13,6 +13,7 @@ True
 
 from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.byhand import explain
+from nn.formula_check import check
 from nn.losses import (
     LOSSES,
     binary_cross_entropy,
@@ -35,6 +36,7 @@ __all__ = [
     "Module",
     "Neuron",
     "binary_cross_entropy",
+    "check",
     "cross_entropy",
     "explain",
     "mean",

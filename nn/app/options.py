@@ -122,3 +122,23 @@ def load_model(path: Path) -> MLP:
         raise CommandError(f"cannot read the model file '{path}': {e.strerror or e}") from None
     except ValueError as e:
         raise CommandError(f"cannot load the model file: {e}") from None
+
+
+#: --examples of ``check``: how many networks to draw (at most a million keeps a run finite).
+examples = checked(int, lambda v: 1 <= v <= 1_000_000, "a whole number from 1 to 1000000")
+
+
+def names(known: tuple[str, ...], what: str) -> Callable[[str], list[str]]:
+    """An argparse type for comma-separated names of ``known`` (--activation tanh,sigmoid)."""
+
+    def parse(text: str) -> list[str]:
+        parts = [part.strip() for part in text.split(",")]
+        for part in parts:
+            if part not in known:
+                raise argparse.ArgumentTypeError(
+                    f"{part!r} is not a known {what}: choose from {','.join(known)}"
+                )
+        return parts
+
+    parse.__doc__ = f"Parse comma-separated {what} names."
+    return parse

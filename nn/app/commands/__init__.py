@@ -9,6 +9,6 @@ package is left out.
 from __future__ import annotations
 
 from nn.app.base import Command
-from nn.app.commands import explain, graph, train
+from nn.app.commands import check, explain, graph, train
 
-COMMANDS: tuple[Command, ...] = (train, explain, graph)
+COMMANDS: tuple[Command, ...] = (train, explain, graph, check)
