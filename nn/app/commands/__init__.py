@@ -9,6 +9,6 @@ package is left out.
 from __future__ import annotations
 
 from nn.app.base import Command
-from nn.app.commands import check, explain, graph, train
+from nn.app.commands import check, explain, graph, table, train
 
-COMMANDS: tuple[Command, ...] = (train, explain, graph, check)
+COMMANDS: tuple[Command, ...] = (train, explain, table, graph, check)

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import random
 from collections.abc import Sequence
-from pathlib import Path
 
 from nn import byhand
-from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from nn.app import options
+from nn.app import example, options
 from nn.app.base import CommandError, Formatter
-from nn.losses import LOSSES, OUTPUT_FOR_LOSS
-from nn.module import MLP
 
 NAME = "explain"
 HELP = "one gradient as the notes' chain of factors, beside the engine's"
@@ -26,14 +21,6 @@ FORMATTER = Formatter
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``chainrule explain``."""
-    net = p.add_mutually_exclusive_group(required=True)
-    net.add_argument(
-        "--arch",
-        type=options.architecture,
-        metavar="N0,N1,...",
-        help="layer sizes, inputs first: 2,3,2",
-    )
-    net.add_argument("--model", type=Path, metavar="FILE", help="a model saved by train")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument(
         "--weight",
@@ -44,44 +31,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     which.add_argument(
         "--bias", type=options.indices(2, "l,j", "2,1"), metavar="L,J", help="the bias b_j^(l)"
     )
-    p.add_argument(
-        "--input",
-        type=options.numbers,
-        metavar="X0,X1,...",
-        help="the input x (default: drawn from --seed, uniform in [-1, 1])",
-    )
-    p.add_argument(
-        "--target",
-        type=options.numbers,
-        metavar="Y0,Y1,...",
-        help="the target y (default: a one-hot vector, its class drawn from --seed)",
-    )
-    p.add_argument(
-        "--activation", choices=ACTIVATIONS, default="sigmoid", help="σ of every layer (--arch)"
-    )
-    p.add_argument(
-        "--output-activation",
-        choices=OUTPUT_ACTIVATIONS,
-        default=None,
-        help="σ of the output layer (--arch; default: softmax for cross_entropy, else "
-        "--activation)",
-    )
-    p.add_argument("--loss", choices=list(LOSSES), default="squared_error", help="the cost C")
-    p.add_argument(
-        "--seed", type=options.whole_number, default=0, help="seeds the weights, x and y"
-    )
-
-
-def _default_input(rng: random.Random, n: int) -> list[float]:
-    return [round(rng.uniform(-1.0, 1.0), 2) for _ in range(n)]
-
-
-def _default_target(rng: random.Random, n: int) -> list[float]:
-    if n == 1:
-        return [float(rng.randrange(2))]
-    y = [0.0] * n
-    y[rng.randrange(n)] = 1.0
-    return y
+    example.add_arguments(p)
 
 
 def _index_problem(sizes: Sequence[int], l: int, j: int, k: int | None) -> str:
@@ -101,25 +51,7 @@ def _index_problem(sizes: Sequence[int], l: int, j: int, k: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the notes' chain of factors for one parameter, and the engine's gradient."""
-    if args.model is not None:
-        model = options.load_model(args.model)
-    else:
-        sizes: list[int] = args.arch
-        output = args.output_activation
-        if output is None:
-            output = OUTPUT_FOR_LOSS.get(args.loss, args.activation)
-        model = MLP(sizes[0], sizes[1:], args.activation, output_activation=output, seed=args.seed)
-    rng = random.Random(args.seed)
-    x = args.input if args.input is not None else _default_input(rng, model.sizes[0])
-    y = args.target if args.target is not None else _default_target(rng, model.sizes[-1])
-    if len(x) != model.sizes[0]:
-        raise CommandError(
-            f"--input has {len(x)} numbers but the network has {model.sizes[0]} inputs"
-        )
-    if len(y) != model.sizes[-1]:
-        raise CommandError(
-            f"--target has {len(y)} numbers but the network has {model.sizes[-1]} outputs"
-        )
+    model, x, y = example.build(args)
     if args.weight is not None:
         layer, j, k = args.weight
         option = f"--weight {layer},{j},{k}"
@@ -134,9 +66,6 @@ def run(args: argparse.Namespace) -> int:
         text = byhand.explain(model, x, y, layer, j, k, loss=args.loss)
     except (ValueError, ArithmeticError) as e:
         raise CommandError(str(e)) from None
-    print(f"network {'-'.join(str(n) for n in model.sizes)} ({', '.join(model.activations)})")
-    print(f"x = {x}")
-    print(f"y = {y}")
-    print(f"C = {args.loss}")
+    print(example.describe(model, x, y, args.loss))
     print(text)
     return 0
