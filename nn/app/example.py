@@ -104,6 +104,16 @@ def build(args: argparse.Namespace) -> tuple[MLP, list[float], list[float]]:
     return model, x, y
 
 
+def draw(model: MLP, seed: int, n: int) -> tuple[list[list[float]], list[list[float]]]:
+    """n examples (x, y) drawn from ``seed`` as the defaults of --input and --target are."""
+    rng = random.Random(seed)
+    xs, ys = [], []
+    for _ in range(n):
+        xs.append(_default_input(rng, model.sizes[0]))
+        ys.append(_default_target(rng, model.sizes[-1]))
+    return xs, ys
+
+
 def describe(model: MLP, x: list[float], y: list[float], loss: str) -> str:
     """The lines that say which network and example a printout is about."""
     return "\n".join(

@@ -7,14 +7,16 @@ from collections.abc import Sequence
 
 from nn import byhand
 from nn.app import example, options
-from nn.app.base import CommandError, Formatter
+from nn.app.base import BadOptionError, CommandError, Formatter
+from nn.formulas.explanation import ORDERS
 
 NAME = "explain"
 HELP = "one gradient as the notes' chain of factors, beside the engine's"
 DESCRIPTION = (
-    "Print ∂C/∂w_jk^(l) (or ∂C/∂b_j^(l)) as the notes' per-index chain of factors with "
-    "their numbers, next to the gradient the engine computes, for a network given by "
-    "--arch (weights drawn from --seed) or loaded from --model."
+    "Print ∂C/∂w_jk^(l) (or ∂C/∂b_j^(l)) as the notes' whole chain of factors: the Leibniz "
+    "form, the factors with their numbers next to the gradient the engine computes, every "
+    "δ down to the cost, and a verdict, for a network given by --arch (weights drawn from "
+    "--seed) or loaded from --model."
 )
 FORMATTER = Formatter
 
@@ -32,6 +34,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--bias", type=options.indices(2, "l,j", "2,1"), metavar="L,J", help="the bias b_j^(l)"
     )
     example.add_arguments(p)
+    p.add_argument(
+        "--order",
+        choices=ORDERS,
+        default="000",
+        help="000: ∂z/∂w first, as note 000; 002: ∂C/∂a first, as notes 002 and 003",
+    )
+    p.add_argument(
+        "--examples",
+        type=options.examples,
+        default=1,
+        metavar="N",
+        help="a batch of N examples drawn from --seed: their mean gradient (N002.m)",
+    )
 
 
 def _index_problem(sizes: Sequence[int], l: int, j: int, k: int | None) -> str:
@@ -62,10 +77,18 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         sizes_text = "-".join(str(n) for n in model.sizes)
         raise CommandError(f"{option} is not in the network {sizes_text}: {problem}")
+    if args.examples > 1 and (args.input is not None or args.target is not None):
+        raise BadOptionError("--examples draws its inputs and targets: leave out --input/--target")
     try:
-        text = byhand.explain(model, x, y, layer, j, k, loss=args.loss)
+        if args.examples > 1:
+            xs, ys = example.draw(model, args.seed, args.examples)
+            text = byhand.explain(model, xs, ys, layer, j, k, loss=args.loss, order=args.order)
+            head = example.describe(model, x, y, args.loss).splitlines()
+            print("\n".join([head[0], f"{args.examples} examples drawn from --seed", head[3]]))
+        else:
+            text = byhand.explain(model, x, y, layer, j, k, loss=args.loss, order=args.order)
+            print(example.describe(model, x, y, args.loss))
     except (ValueError, ArithmeticError) as e:
         raise CommandError(str(e)) from None
-    print(example.describe(model, x, y, args.loss))
     print(text)
     return 0
