@@ -498,6 +498,7 @@ def check(
     atol: float = 1e-10,
     max_layers: int = 3,
     max_neurons: int = 4,
+    derandomize: bool | None = None,
 ) -> CheckReport:
     """Compare ``formula`` with the engine's gradient on networks drawn by Hypothesis.
 
@@ -508,7 +509,9 @@ def check(
     from (default: all element-wise ones); ``losses`` the costs (default: all; binary
     cross-entropy gets a sigmoid output, cross-entropy a softmax one and a one-hot y).
     ``examples`` networks are drawn, of 1 to ``max_layers`` layers of 1 to ``max_neurons``.
-    An entry agrees when |formula − engine| <= atol + rtol·|engine|.
+    An entry agrees when |formula − engine| <= atol + rtol·|engine|. ``derandomize=True``
+    draws the same networks on every run (so the same report); None keeps the Hypothesis
+    profile's choice.
 
     Raises FormulaSyntaxError for a text it cannot read and ValueError for a bad argument.
     """
@@ -563,6 +566,7 @@ def check(
         rtol=rtol,
         atol=atol,
         explain=explain,
+        derandomize=derandomize,
     )
     return _report(report, of, text)
 

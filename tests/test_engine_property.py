@@ -166,3 +166,24 @@ def test_the_example_budget_follows_the_loaded_profile() -> None:
         assert example_budget(10_000) == 10_000
     finally:
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+def test_derandomize_draws_the_same_cases_every_time() -> None:
+    """derandomize=True: two searches see the very same sequence of cases."""
+
+    def cases_seen() -> list[tuple[int, ...]]:
+        seen: list[tuple[int, ...]] = []
+
+        def evaluate(case: list[int]) -> Outcome:
+            seen.append(tuple(case))
+            return Outcome(tuple(case), (Entry("sum", float(sum(case)), float(sum(case))),))
+
+        report = search(
+            LISTS, evaluate, title="t", examples=20, rtol=0.0, atol=0.0, derandomize=True
+        )
+        assert report.ok
+        return seen
+
+    first, second = cases_seen(), cases_seen()
+    assert first == second
+    assert len(set(first)) > 1
