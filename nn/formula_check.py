@@ -29,8 +29,10 @@ from typing import TYPE_CHECKING, Any, cast
 from autograd import Value, grad
 from nn.activations import ACTIVATIONS, BY_NAME
 from nn.formulas import layers as hand
+from nn.formulas.explanation import CONVENTIONS
 from nn.losses import COSTS_BY_NAME, LOSSES
 from nn.module import MLP
+from nn.notation import to_theta
 
 if TYPE_CHECKING:
     from autograd.property import Counterexample, Outcome, Report
@@ -79,7 +81,15 @@ class Net:
     read from the engine whose gradient the formula is compared with.
     """
 
-    def __init__(self, data: NetworkData, x: Sequence[float], y: Sequence[float]) -> None:
+    def __init__(
+        self,
+        data: NetworkData,
+        x: Sequence[float],
+        y: Sequence[float],
+        convention: str = "w",
+    ) -> None:
+        #: "w": ``w(l, j, k)`` is w_jk^(l); "theta": ``w(l, k, j)`` is note 002's Θ_kj^(l).
+        self.convention = convention
         self.sizes: tuple[int, ...] = tuple(data.sizes)
         self.activations: tuple[str, ...] = tuple(data.activations)
         #: L, the output layer.
@@ -124,8 +134,13 @@ class Net:
         return self._fp.z[layer][self._neuron(name, "j", j, layer)]
 
     def w(self, l: int, j: int, k: int) -> float:
-        """w_jk^(l), into neuron j of layer l from neuron k of layer l − 1."""
+        """w_jk^(l), into neuron j of layer l from neuron k of layer l − 1.
+
+        With ``convention="theta"`` the call is ``w(l, k, j)``: note 002's Θ_kj^(l) = w_jk^(l).
+        """
         name = f"w({l}, {j}, {k})"
+        if self.convention == "theta":
+            j, k = k, j
         layer = self._layer(name, l, 1)
         row = self._W[layer - 1][self._neuron(name, "j", j, layer)]
         return row[self._neuron(name, "k", k, layer - 1)]
@@ -427,8 +442,14 @@ class CheckReport:
     #: Why the formula could not be compared (it raised, or asked for what is not there).
     error: str | None = None
     hints: tuple[str, ...] = ()
+    #: "w" (the notes' w_jk^(l)) or "theta" (note 002's Θ_kj^(l)): how the report is written.
+    convention: str = "w"
 
     def __str__(self) -> str:
+        text = self._text()
+        return to_theta(text) if self.convention == "theta" else text
+
+    def _text(self) -> str:
         head = f"{OF[self.of]} = {self.formula}" if self.formula else OF[self.of]
         nets = f"{self.examples} network{'' if self.examples == 1 else 's'}"
         tol = f"rtol {self.rtol:g}, atol {self.atol:g}"
@@ -448,7 +469,11 @@ class CheckReport:
             for l, layer in enumerate(c.weights, start=1):
                 W = [list(row[:-1]) for row in layer]
                 b = [row[-1] for row in layer]
-                lines.append(f"  w^({l}) = {W}, b^({l}) = {b}")
+                if self.convention == "theta":  # Θ^(l)[k][j] = w_jk^(l)
+                    theta = [list(col) for col in zip(*W, strict=True)]
+                    lines.append(f"  Θ^({l}) = {theta}, b^({l}) = {b}")
+                else:
+                    lines.append(f"  w^({l}) = {W}, b^({l}) = {b}")
             lines.append(f"  x = {list(c.x)}, y = {list(c.y)}")
             where = f"l = {c.l}, j = {c.j}" + ("" if c.k is None else f", k = {c.k}")
             ratio = "" if c.ratio is None else f", ratio formula/engine = {c.ratio:.6g}"
@@ -499,6 +524,7 @@ def check(
     max_layers: int = 3,
     max_neurons: int = 4,
     derandomize: bool | None = None,
+    convention: str = "w",
 ) -> CheckReport:
     """Compare ``formula`` with the engine's gradient on networks drawn by Hypothesis.
 
@@ -511,7 +537,8 @@ def check(
     ``examples`` networks are drawn, of 1 to ``max_layers`` layers of 1 to ``max_neurons``.
     An entry agrees when |formula − engine| <= atol + rtol·|engine|. ``derandomize=True``
     draws the same networks on every run (so the same report); None keeps the Hypothesis
-    profile's choice.
+    profile's choice. ``convention="theta"``: the formula's ``w(l, k, j)`` is note 002's
+    Θ_kj^(l) = w_jk^(l) (l, j, k keep their meaning), and the report is written in Θ.
 
     Raises FormulaSyntaxError for a text it cannot read and ValueError for a bad argument.
     """
@@ -525,6 +552,10 @@ def check(
         raise TypeError(f"check: the formula must be a function or text, got {formula!r}")
     if of not in OF:
         raise ValueError(f"check: of must be one of {', '.join(OF)}, got {of!r}")
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"check: unknown convention {convention!r}, choose one of {', '.join(CONVENTIONS)}"
+        )
     specs: list[LayerSpec] | None
     if layers is None:
         specs = None
@@ -553,10 +584,10 @@ def check(
     )
 
     def evaluate(case: NetworkProblem) -> Outcome:
-        return _evaluate(fn, of, specs, case, prop)
+        return _evaluate(fn, of, specs, case, prop, convention)
 
     def explain(case: NetworkProblem, outcome: Outcome, c: Counterexample) -> list[str]:
-        return _missing_sum_hint(fn, of, case, c, rtol, atol)
+        return _missing_sum_hint(fn, of, case, c, rtol, atol, convention)
 
     report = prop.search(
         cases,
@@ -568,7 +599,7 @@ def check(
         explain=explain,
         derandomize=derandomize,
     )
-    return _report(report, of, text)
+    return _report(report, of, text, convention)
 
 
 def _names(given: str | Sequence[str] | None, known: tuple[str, ...], what: str) -> list[str]:
@@ -628,21 +659,29 @@ def _label(of: str, l: int, j: int, k: int | None) -> str:
 
 
 def _evaluate(
-    fn: Formula, of: str, specs: Sequence[LayerSpec] | None, case: NetworkProblem, prop: Any
+    fn: Formula,
+    of: str,
+    specs: Sequence[LayerSpec] | None,
+    case: NetworkProblem,
+    prop: Any,
+    convention: str = "w",
 ) -> Outcome:
     data = case.network
     L = data.layers
     ls = list(range(1, L + 1)) if specs is None else sorted({_layer_number(s, L) for s in specs})
     if any(not 1 <= l <= L for l in ls):
         raise prop.Skip()
-    net = Net(data, case.xs[0], case.ys[0])
+    net = Net(data, case.xs[0], case.ys[0], convention)
     _skip_where_not_smooth(net, case.loss, prop)
     idx = _indices(of, data.sizes, ls)
     expected = _engine(case, of, idx)
     entries = []
     for (l, j, k), e in zip(idx, expected, strict=True):
         got = _run(fn, net, l, j, k, prop)
-        entries.append(prop.Entry((l, j, k), e, got, _label(of, l, j, k)))
+        label = _label(of, l, j, k)
+        entries.append(
+            prop.Entry((l, j, k), e, got, to_theta(label) if convention == "theta" else label)
+        )
     return cast("Outcome", prop.Outcome(case, tuple(entries), ""))
 
 
@@ -693,7 +732,13 @@ def _cut_above(case: NetworkProblem, l: int, m: int) -> NetworkProblem:
 
 
 def _missing_sum_hint(
-    fn: Formula, of: str, case: NetworkProblem, c: Counterexample, rtol: float, atol: float
+    fn: Formula,
+    of: str,
+    case: NetworkProblem,
+    c: Counterexample,
+    rtol: float,
+    atol: float,
+    convention: str = "w",
 ) -> list[str]:
     """The hint for a formula that agrees once the layer above has a single neuron."""
     from autograd import property as prop
@@ -705,7 +750,7 @@ def _missing_sum_hint(
     for m in range(d.sizes[l + 1]):
         cut = _cut_above(case, l, m)
         try:
-            outcome = _evaluate(fn, of, [l], cut, prop)
+            outcome = _evaluate(fn, of, [l], cut, prop, convention)
         except (prop.Skip, prop.CaseError):
             return []
         if not all(e.agrees(rtol, atol) for e in outcome.entries if e.index == (l, j, k)):
@@ -717,7 +762,7 @@ def _missing_sum_hint(
     ]
 
 
-def _report(report: Report, of: str, text: str) -> CheckReport:
+def _report(report: Report, of: str, text: str, convention: str = "w") -> CheckReport:
     """property's Report in the terms of a network."""
     counter = None
     c = report.counterexample
@@ -749,4 +794,5 @@ def _report(report: Report, of: str, text: str) -> CheckReport:
         counter,
         report.error,
         report.hints,
+        convention,
     )

@@ -263,3 +263,22 @@ def test_numbers_and_arithmetic_are_allowed() -> None:
     assert f(net, 1, 0, None) == -(5.5**2) / 4 + 9.75 - 1.0 + 2.0
     with pytest.raises(Exception, match="defined only for a weight"):
         parse_formula("k")(net, 1, 0, None)
+
+
+def test_theta_convention_swaps_the_weight_indices() -> None:
+    """002's Θ_kj^(l) = w_jk^(l): w(l, k, j) in the formula; the report is written in Θ."""
+    hidden = "sum(w(l+1,j,m)*dsigma(l+1,m)*2*(a(l+1,m)-y(m)) for m in range(n(l+1)))"
+    ok = check(hidden, of="a", layers="L-1", losses="squared_error", examples=N,
+               convention="theta")  # fmt: skip
+    assert ok.ok, str(ok)
+    # The same text read in the notes' convention takes w_{j,m} for w_{m,j}: it disagrees.
+    wrong = check(hidden, of="a", layers="L-1", losses="squared_error", examples=N)
+    assert not wrong.ok
+    slip = check("a(l-1,k)*dsigma(l,j)*(a(L,j)-y(j))", of="w", layers="L",
+                 losses="squared_error", examples=N, convention="theta")  # fmt: skip
+    shown = str(slip)
+    assert shown.startswith("∂C/∂Θ_kj^(l) = ")
+    assert "Θ^(1) = " in shown
+    assert "w^(" not in shown
+    with pytest.raises(ValueError, match="unknown convention"):
+        check("1", convention="v")

@@ -335,3 +335,18 @@ def test_explain_a_batch_is_the_mean_N002_m() -> None:
     assert VERDICT.match(verdict)
     with pytest.raises(ValueError, match="3 examples but 2 targets"):
         byhand.explain(model, xs, ys[:2], 1, 2, 0)
+
+
+def test_explain_in_note_002s_theta_convention() -> None:
+    """Θ_kj^(l) = w_jk^(l) and s for δ: the same numbers, written as note 002 writes them."""
+    model = MLP(2, [3, 2], seed=1)
+    w = byhand.explain(model, [0.5, -1.0], [0.0, 1.0], 1, 0, 1)
+    theta = byhand.explain(model, [0.5, -1.0], [0.0, 1.0], 1, 0, 1, convention="theta")
+    assert theta.startswith("∂C/∂Θ_{1,0}^(1) = ∂z_0^(1)/∂Θ_{1,0}^(1)")
+    assert "Σ_m Θ_{0,m}^(2) s_m^(2)" in theta
+    assert "w_{" not in theta
+    assert "δ_" not in theta
+    numbers = re.compile(r"[−-]?\d+\.\d+(?:e[−-]?\d+)?")
+    assert numbers.findall(theta) == numbers.findall(w)
+    with pytest.raises(ValueError, match="unknown convention 'v'"):
+        byhand.explain(model, [0.5, -1.0], [0.0, 1.0], 1, 0, 1, convention="v")

@@ -114,6 +114,8 @@ def _delta_factors(
 
 
 ORDERS = ("000", "002")
+#: The index conventions: the notes' w_jk^(l), or note 002's Θ_kj^(l) (the same number).
+CONVENTIONS = ("w", "theta")
 
 
 def _leibniz(sizes: Sequence[int], softmax_out: bool, l: int, j: int, k: int | None) -> str:
@@ -273,6 +275,7 @@ def explain(
     loss: str = "squared_error",
     *,
     order: str = "000",
+    convention: str = "w",
 ) -> str:
     """∂C/∂w_jk^(l) as the notes' chain of factors with their numbers, beside the engine's.
 
@@ -284,12 +287,33 @@ def explain(
     N004.CE); the last line the verdict. ``order="002"`` writes every product with ∂C/∂a
     first, as notes 002 and 003 do. ``x`` may be a list of examples (with ``y`` a list of
     targets): then each example's gradient is shown and their mean (N002.m) is compared with
-    the engine's gradient of the batch cost. Out-of-range l, j or k raise IndexError, an
-    unknown loss or order ValueError, each naming the value and the valid choices.
+    the engine's gradient of the batch cost. ``convention="theta"`` prints it in note 002's
+    notation (Θ_kj^(l) = w_jk^(l), s for δ; j and k keep their meaning). Out-of-range l, j or
+    k raise IndexError, an unknown loss, order or convention ValueError, each naming the value
+    and the valid choices.
     """
     _check_loss(loss)
     if order not in ORDERS:
         raise ValueError(f"explain: unknown order {order!r}, choose one of {', '.join(ORDERS)}")
+    if convention not in CONVENTIONS:
+        raise ValueError(
+            f"explain: unknown convention {convention!r}, choose one of {', '.join(CONVENTIONS)}"
+        )
+    text = _explain(model, x, y, l, j, k, loss, order)
+    return notation.to_theta(text) if convention == "theta" else text
+
+
+def _explain(
+    model: MLP,
+    x: Sequence[float] | Sequence[Sequence[float]],
+    y: Target | Sequence[Target],
+    l: int,
+    j: int,
+    k: int | None,
+    loss: str,
+    order: str,
+) -> str:
+    """``explain`` in the notes' own convention."""
     param = model.b(l, j) if k is None else model.w(l, j, k)  # IndexError names the range
     if x and not isinstance(x[0], (int, float)):
         xs = [list(map(float, cast("Sequence[float]", v))) for v in x]

@@ -24,6 +24,7 @@ from autograd import Value, grad
 from nn.activations import BY_NAME as _ACTIVATIONS
 from nn.formulas.algorithm import _as_target, backpropagate
 from nn.formulas.common import Target
+from nn.formulas.explanation import CONVENTIONS
 from nn.formulas.layers import (
     COST_DERIVATIVES,
     _check_loss,
@@ -37,8 +38,6 @@ from nn.losses import LOSSES as ENGINE_LOSSES
 if TYPE_CHECKING:
     from nn.module import MLP
 
-#: The index conventions: the notes' w_jk^(l), or note 002's Θ_kj^(l) (the same number).
-CONVENTIONS = ("w", "theta")
 #: The formats ``DeltaTable.render`` writes.
 FORMATS = ("text", "markdown", "csv")
 

@@ -8,6 +8,7 @@ from nn.activations import ACTIVATIONS
 from nn.app import options
 from nn.app.base import BadOptionError, Formatter
 from nn.formula_check import OF, FormulaSyntaxError, check, parse_formula
+from nn.formulas.explanation import CONVENTIONS
 from nn.losses import LOSSES
 
 NAME = "check"
@@ -49,6 +50,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help=f"costs to draw, of {','.join(LOSSES)} (default: all)",
     )
     p.add_argument("--examples", type=options.examples, default=200, help="networks to draw")
+    p.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="w",
+        help="w: w(l,j,k) is w_jk^(l); theta: w(l,k,j) is note 002's Θ_kj^(l) = w_jk^(l)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
             losses=args.loss,
             examples=args.examples,
             derandomize=True,  # the same report for the same command, as a document shows it
+            convention=args.convention,
         )
     except ValueError as e:
         raise BadOptionError(str(e)) from None

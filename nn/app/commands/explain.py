@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from nn import byhand
 from nn.app import example, options
 from nn.app.base import BadOptionError, CommandError, Formatter
-from nn.formulas.explanation import ORDERS
+from nn.formulas.explanation import CONVENTIONS, ORDERS
 
 NAME = "explain"
 HELP = "one gradient as the notes' chain of factors, beside the engine's"
@@ -39,6 +39,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         choices=ORDERS,
         default="000",
         help="000: ∂z/∂w first, as note 000; 002: ∂C/∂a first, as notes 002 and 003",
+    )
+    p.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="w",
+        help="w: the notes' w_jk^(l); theta: note 002's Θ_kj^(l) = w_jk^(l), s for δ",
     )
     p.add_argument(
         "--examples",
@@ -82,11 +88,17 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.examples > 1:
             xs, ys = example.draw(model, args.seed, args.examples)
-            text = byhand.explain(model, xs, ys, layer, j, k, loss=args.loss, order=args.order)
+            text = byhand.explain(
+                model, xs, ys, layer, j, k, args.loss, order=args.order,
+                convention=args.convention,
+            )  # fmt: skip
             head = example.describe(model, x, y, args.loss).splitlines()
             print("\n".join([head[0], f"{args.examples} examples drawn from --seed", head[3]]))
         else:
-            text = byhand.explain(model, x, y, layer, j, k, loss=args.loss, order=args.order)
+            text = byhand.explain(
+                model, x, y, layer, j, k, args.loss, order=args.order,
+                convention=args.convention,
+            )  # fmt: skip
             print(example.describe(model, x, y, args.loss))
     except (ValueError, ArithmeticError) as e:
         raise CommandError(str(e)) from None
