@@ -333,13 +333,17 @@ def spurious_jacobian(a: list[float]) -> byhand.Matrix:
     return [[entry[i] for _ in range(n)] for i in range(n)]
 
 
+def engine_softmax_jacobian(z: list[float]) -> byhand.Matrix:
+    """J[i][j] = ∂a_j/∂z_i of the engine's softmax, by autograd.grad."""
+    leaves = [Value(v) for v in z]
+    columns = [grad(a_j, leaves) for a_j in losses.softmax(leaves)]
+    return [[float(columns[j][i]) for j in range(len(z))] for i in range(len(z))]
+
+
 @given(st.lists(st.floats(-3.0, 3.0), min_size=2, max_size=6))
 def test_slip_004_spurious_sum_in_the_softmax_jacobian(z: list[float]) -> None:
     """004's Σ_j a_j(δ_ij − a_i) = a_i(1 − Σ_j a_j) = 0: a zero matrix; without Σ it agrees."""
-    leaves = [Value(v) for v in z]
-    outputs = losses.softmax(leaves)
-    columns = [grad(a_j, leaves) for a_j in outputs]
-    engine = [[float(columns[j][i]) for j in range(len(z))] for i in range(len(z))]
+    engine = engine_softmax_jacobian(z)
     a = byhand.softmax(z)
     spurious = spurious_jacobian(a)
     assert max(abs(v) for v in flat(spurious)) < 1e-15  # a_i(1 − Σ a) with Σ a = 1 ± rounding
@@ -354,10 +358,7 @@ def test_slip_004_off_diagonal_for_i_less_than_j_only(z: list[float]) -> None:
     Filled only above the diagonal (the rest of the off-diagonal left 0), it misses half of the
     engine's off-diagonal entries; for every i ≠ j (N004.softmax) it agrees.
     """
-    leaves = [Value(v) for v in z]
-    outputs = losses.softmax(leaves)
-    columns = [grad(a_j, leaves) for a_j in outputs]
-    engine = [[float(columns[j][i]) for j in range(len(z))] for i in range(len(z))]
+    engine = engine_softmax_jacobian(z)
     a = byhand.softmax(z)
     n = len(z)
 
