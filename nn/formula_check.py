@@ -29,10 +29,9 @@ from typing import TYPE_CHECKING, Any, cast
 from autograd import Value, grad
 from nn.activations import ACTIVATIONS, BY_NAME
 from nn.formulas import layers as hand
-from nn.formulas.explanation import CONVENTIONS
 from nn.losses import COSTS_BY_NAME, LOSSES
 from nn.module import MLP
-from nn.notation import to_theta
+from nn.notation import CONVENTIONS, to_theta
 
 if TYPE_CHECKING:
     from autograd.property import Counterexample, Outcome, Report

@@ -98,6 +98,9 @@ def to_ascii(text: str) -> str:
     return text.translate(_SPELLING)
 
 
+#: The index conventions: the notes' w_jk^(l), or note 002's Θ_kj^(l) (the same number).
+CONVENTIONS = ("w", "theta")
+
 _W_BRACED = re.compile(r"w_\{([^,{}]+),([^{}]+)\}")
 _W_BARE = re.compile(r"w_([a-z0-9])([a-z0-9])\^")
 _DELTA = re.compile(r"δ_(\{[^{}]*\}|[a-z0-9]+)\^")

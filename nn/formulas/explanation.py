@@ -26,6 +26,7 @@ from nn.formulas.layers import (
     read_activations,
     read_weights,
 )
+from nn.formulas.table import verdict
 from nn.losses import COSTS_BY_NAME as _COSTS
 from nn.losses import LOSSES as ENGINE_LOSSES
 from nn.losses import mean as engine_mean
@@ -114,8 +115,7 @@ def _delta_factors(
 
 
 ORDERS = ("000", "002")
-#: The index conventions: the notes' w_jk^(l), or note 002's Θ_kj^(l) (the same number).
-CONVENTIONS = ("w", "theta")
+CONVENTIONS = notation.CONVENTIONS
 
 
 def _leibniz(sizes: Sequence[int], softmax_out: bool, l: int, j: int, k: int | None) -> str:
@@ -258,8 +258,6 @@ def _chain_lines(
 
 def _verdict(hand: float, engine: float, scale: float) -> str:
     """The verdict line: agreement relative to the largest gradient of the network."""
-    from nn.formulas.table import verdict
-
     d = abs(hand - engine)
     rel = 0.0 if d == 0.0 else d / max(scale, abs(engine), sys.float_info.min)
     return verdict(rel)

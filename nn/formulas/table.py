@@ -24,7 +24,6 @@ from autograd import Value, grad
 from nn.activations import BY_NAME as _ACTIVATIONS
 from nn.formulas.algorithm import _as_target, backpropagate
 from nn.formulas.common import Target
-from nn.formulas.explanation import CONVENTIONS
 from nn.formulas.layers import (
     COST_DERIVATIVES,
     _check_loss,
@@ -34,6 +33,7 @@ from nn.formulas.layers import (
     read_weights,
 )
 from nn.losses import LOSSES as ENGINE_LOSSES
+from nn.notation import CONVENTIONS
 
 if TYPE_CHECKING:
     from nn.module import MLP

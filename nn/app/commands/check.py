@@ -8,8 +8,8 @@ from nn.activations import ACTIVATIONS
 from nn.app import options
 from nn.app.base import BadOptionError, Formatter
 from nn.formula_check import OF, FormulaSyntaxError, check, parse_formula
-from nn.formulas.explanation import CONVENTIONS
 from nn.losses import LOSSES
+from nn.notation import CONVENTIONS
 
 NAME = "check"
 HELP = "check your own formula for ∂C/∂w, ∂C/∂b, δ or ∂C/∂a against the engine"

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from nn import byhand
 from nn.app import example, options
 from nn.app.base import BadOptionError, CommandError, Formatter
-from nn.formulas.explanation import CONVENTIONS, ORDERS
+from nn.formulas.explanation import ORDERS
+from nn.notation import CONVENTIONS
 
 NAME = "explain"
 HELP = "one gradient as the notes' chain of factors, beside the engine's"

@@ -7,8 +7,8 @@ import argparse
 from nn import byhand
 from nn.app import example
 from nn.app.base import CommandError, Formatter
-from nn.formulas.explanation import CONVENTIONS
 from nn.formulas.table import FORMATS
+from nn.notation import CONVENTIONS
 
 NAME = "table"
 HELP = "z, a, σ'(z), ∂C/∂a, δ and ∂C/∂b of every neuron, by hand and checked by the engine"
