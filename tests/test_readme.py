@@ -167,3 +167,14 @@ def test_make_demo_prints_what_the_readme_shows(
     assert drawn(written[network]) == drawn((REPO / network_copy).read_bytes())
     # Its texts (title, axis ranges, legend), not its coordinates: those move with matplotlib.
     assert svg_texts(written[loss]) == svg_texts((REPO / loss_copy).read_bytes())
+
+
+def test_the_check_example_prints_what_its_comments_say(tmp_path: Path) -> None:
+    (code,) = [b for b in python_blocks() if "from nn import check" in b]
+    printed = run_block(code, tmp_path)[0].splitlines()
+    claimed = [
+        line.split("  # ", 1)[1].split(":")[0]
+        for line in code.splitlines()
+        if line.startswith("print(")
+    ]
+    assert printed == claimed == ["False 0.5", "True"]
