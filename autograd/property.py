@@ -231,6 +231,7 @@ def search(
     atol: float,
     explain: Callable[[C, Outcome, Counterexample], Sequence[str]] | None = None,
     extra: Mapping[str, Any] | None = None,
+    derandomize: bool | None = None,
 ) -> Report:
     """Draw up to ``examples`` cases from ``cases``; return a Report of how ``evaluate`` fared.
 
@@ -239,7 +240,9 @@ def search(
     one is evaluated once more, outside Hypothesis, and reported. ``explain`` may add hints of
     its own about the counterexample (the ratio hints and "only one entry disagrees" are given
     here). Settings: no example database, no deadline, every health check off (a checker's
-    skips are its own business), and the rest from the Hypothesis profile in force.
+    skips are its own business), and the rest from the Hypothesis profile in force;
+    ``derandomize=True`` draws the same cases on every run (a report that can be printed in
+    a document), None keeps the profile's choice.
     """
     if examples < 1:
         raise ValueError(f"{title}: examples must be at least 1, got {examples!r}")
@@ -247,8 +250,12 @@ def search(
         raise ValueError(f"{title}: rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     tally = _Tally()
 
+    base = settings.default
+    if derandomize is not None:
+        base = settings(base, derandomize=derandomize)
+
     @settings(
-        parent=settings.default,
+        parent=base,
         max_examples=examples,
         database=None,
         deadline=None,

@@ -20,6 +20,7 @@ INSTALL_PROBLEM = autograd_problem()
 if INSTALL_PROBLEM is None:
     from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
     from nn.byhand import explain
+    from nn.formula_check import check
     from nn.losses import (
         LOSSES,
         binary_cross_entropy,
@@ -48,6 +49,7 @@ __all__ = [
     "Module",
     "Neuron",
     "binary_cross_entropy",
+    "check",
     "cross_entropy",
     "explain",
     "mean",

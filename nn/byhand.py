@@ -10,8 +10,9 @@ vector is a list of floats.
 ``gradients`` runs the notes' whole algorithm (N002.DP) on an ``nn.MLP``'s weights: a forward
 pass that keeps every z_j^(l) and a_j^(l), then the deltas from the output layer down, and
 returns every ∂C/∂w_jk^(l) and ∂C/∂b_j^(l). ``explain`` prints the chain of factors for one
-weight beside the engine's number; it is the one function here that builds a ``Value`` graph,
-to get that reference number from ``autograd.grad``.
+weight beside the engine's number, and ``table`` the whole backward pass layer by layer
+(z, a, σ'(z), ∂C/∂a, δ, ∂C/∂b, ∂C/∂w) with a verdict; they are the two functions here that
+build a ``Value`` graph, to get the reference numbers from ``autograd.grad``.
 
 >>> W = [[[0.5, -0.25]], [[2.0]]]  # a 2 -> 1 -> 1 network of sigmoid neurons
 >>> b = [[0.0], [0.0]]
@@ -104,6 +105,7 @@ from nn.formulas.layers import (
     weight_gradients,
     weighted_inputs,
 )
+from nn.formulas.table import DeltaTable, table
 
 __all__ = [
     "ACTIVATION_NAMES",
@@ -111,6 +113,7 @@ __all__ = [
     "COST_DERIVATIVES",
     "LOSS_NAMES",
     "BackwardPass",
+    "DeltaTable",
     "ForwardPass",
     "Matrix",
     "Network",
@@ -171,6 +174,7 @@ __all__ = [
     "softmax_cross_entropy_delta",
     "softmax_jacobian",
     "squared_error",
+    "table",
     "tanh",
     "transpose",
     "weight_gradients",

@@ -13,6 +13,14 @@ output was made by ``sigmoid`` or by ``softmax`` (so both the loss and its gradi
 and finite); only for outputs of any other origin is the argument of the log clipped. The
 origin is read from the graph: under ``no_grad`` no graph is recorded, so there the
 cross-entropies see bare numbers and clip (values are then less accurate near saturation).
+
+a^(L) stays in C's graph for every cost: the cross-entropies computed from the logits add, per
+output, the term P_j · (a_j − ã_j), where ã_j is the same activation recomputed from the same
+logits (so a_j − ã_j is exactly 0.0 and C's value is unchanged) and P_j is the notes' ∂C/∂a_j
+built from the logits (``_output_gradient``). So ``grad(C, a_L)`` is P_j (N003.L's derivative,
+N004.dE), while the two paths from that term down to z^(L) (through a_j and through ã_j) are
+the same products with opposite signs: z^(L) keeps the log-sum-exp's gradient a − y, exact to
+the last few ulps of 1 and finite for every finite z, however far the output saturated.
 """
 
 from __future__ import annotations
@@ -36,6 +44,38 @@ Targets = SupportsFloat | Sequence[SupportsFloat]
 #: Outputs of unknown origin are clipped to at least this before a log: the loss term is then at
 #: most −ln(1e-12) ≈ 27.6 and its gradient at most 1e12 in size, both finite.
 LOG_FLOOR = 1e-12
+
+#: The largest |∂C/∂a_j^(L)| that ``grad(C, a_L)`` reports. Where an output rounded to exactly
+#: 0.0 or 1.0 the notes' −y/a or (1 − y)/(1 − a) divides by zero; taken from the logits it is
+#: y(1 + e^−z) or (1 − y)(1 + e^z), finite until e^|z| overflows. Past this bound (|z| beyond
+#: about 690) the gradient is ±A_GRADIENT_CAP, a stand-in with the right sign for a number no
+#: float holds; the gradients of z^(L) and of the weights never depend on it (see the module
+#: docstring), and the cap leaves room for a backward seed up to 1e8 before any overflow.
+A_GRADIENT_CAP = 1e300
+
+
+def _capped(terms: Sequence[tuple[float, Callable[[], Value], float]]) -> Value | float:
+    """Σ c · f() over (c, f, estimate of f's value), as a Value, or ±A_GRADIENT_CAP past it.
+
+    Each f builds its factor from the logits (an exponential); it is called only when the
+    estimate shows every factor and the sum stay within the cap, so no node overflows.
+    """
+    estimate = math.fsum(c * e for c, _, e in terms)
+    if not all(abs(e) <= A_GRADIENT_CAP for _, _, e in terms) or abs(estimate) > A_GRADIENT_CAP:
+        return math.copysign(A_GRADIENT_CAP, estimate)
+    if not terms:
+        return 0.0
+    return Value.sum([c * f() for c, f, _ in terms])
+
+
+def _exp_estimate(t: float) -> float:
+    """e^t as a float, or inf where it overflows (only compared with the cap)."""
+    return math.exp(t) if t < 709.0 else math.inf
+
+
+def _keep_output(a: Value, twin: Value, p: Value | float) -> Value:
+    """P · (a − ã): 0.0 in value (ã is a recomputed exactly), ∂/∂a = P; keeps a in C's graph."""
+    return p * (a - twin)
 
 
 def _pair(name: str, a: Outputs, y: Targets) -> tuple[list[Value], list[float]]:
@@ -108,6 +148,21 @@ def _safe_log(v: Value) -> Value:
     return (v + (LOG_FLOOR - v.data)).log()
 
 
+def _bce_output_gradient(z: Value, y: float) -> Value | float:
+    """N003.L's ∂L/∂a = −y/a + (1 − y)/(1 − a) at a = σ(z), from the logit.
+
+    1/σ(z) = 1 + e^−z and 1/(1 − σ(z)) = 1/σ(−z) = 1 + e^z, so the derivative is
+    (1 − y)(1 + e^z) − y(1 + e^−z): no division by an a that rounded to 0 or 1, and every
+    partial of these nodes stays as finite as the value. A term of weight 0 is left out.
+    """
+    terms: list[tuple[float, Callable[[], Value], float]] = []
+    if y != 1.0:
+        terms.append((1.0 - y, lambda: 1.0 + z.exp(), 1.0 + _exp_estimate(z.data)))
+    if y != 0.0:
+        terms.append((-y, lambda: 1.0 + (-z).exp(), 1.0 + _exp_estimate(-z.data)))
+    return _capped(terms)
+
+
 def binary_cross_entropy(a: Outputs, y: Targets) -> Value:
     """N003.L: L = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)], one term per output.
 
@@ -115,9 +170,10 @@ def binary_cross_entropy(a: Outputs, y: Targets) -> Value:
     computed from its logit z_j = ``a_j.parents[0]`` as softplus(z_j) − y_j z_j (the same
     number, algebraically), with a softplus that never overflows. Its gradient is then
     ∂L/∂z_j = σ(z_j) − y_j = a_j − y_j (N003.w3), finite even where σ(z_j) rounds to exactly
-    0.0 or 1.0. Outputs of any other origin are clipped to [LOG_FLOOR, 1 − LOG_FLOOR] inside
-    the logs, which keeps loss and gradient finite. Outputs outside [0, 1] or targets outside
-    [0, 1] raise ValueError.
+    0.0 or 1.0, while a_j stays in L's graph with ∂L/∂a_j = −y_j/a_j + (1 − y_j)/(1 − a_j)
+    taken from the logit (``_bce_output_gradient``). Outputs of any other origin are clipped
+    to [LOG_FLOOR, 1 − LOG_FLOOR] inside the logs, which keeps loss and gradient finite.
+    Outputs outside [0, 1] or targets outside [0, 1] raise ValueError.
 
     >>> round(binary_cross_entropy(Value(0.0).sigmoid(), 1.0).data, 6)  # ln 2
     0.693147
@@ -135,6 +191,7 @@ def binary_cross_entropy(a: Outputs, y: Targets) -> Value:
         if aj.op == "sigmoid":
             z = aj.parents[0]
             terms.append(_softplus(z) - yj * z if yj != 0.0 else _softplus(z))
+            terms.append(_keep_output(aj, z.sigmoid(), _bce_output_gradient(z, yj)))
             continue
         # A term whose weight y_j or 1 − y_j is 0 is left out (0 · ln 0 = 0); ln(1 − a) is
         # clipped on its own, which keeps it finite at a = 1.
@@ -165,6 +222,28 @@ def _softmax_logits(outs: Sequence[Value]) -> tuple[list[Value], Value] | None:
     return logits, s
 
 
+def _keep_softmax_outputs(
+    outs: Sequence[Value], logits: Sequence[Value], ys: Sequence[float]
+) -> Value:
+    """Σ_j P_j · (a_j − ã_j) with P_j = N004.dE's −y_j/a_j, from the logits u_j.
+
+    ã is the softmax recomputed from the same u (so a_j − ã_j is exactly 0.0), and
+    −y_j/a_j = −y_j · s · e^(−u_j) with s = Σ_k e^(u_k), which stays finite where a_j rounded
+    to 0.0 (until e^(−u_j) overflows: then ±A_GRADIENT_CAP).
+    """
+    exps = [u.exp() for u in logits]
+    s = Value.sum(exps)
+    kept = []
+    for aj, ej, uj, yj in zip(outs, exps, logits, ys, strict=True):
+
+        def factor(u: Value = uj) -> Value:
+            return s * (-u).exp()  # s / e^(u_j) = 1 / a_j
+
+        terms = [(-yj, factor, s.data * _exp_estimate(-uj.data))] if yj != 0.0 else []
+        kept.append(_keep_output(aj, ej / s, _capped(terms)))
+    return Value.sum(kept)
+
+
 def cross_entropy(a: Outputs, y: Targets) -> Value:
     """N004.E: E = −Σ_j y_j ln a_j, whose gradient is ∂E/∂a_j = −y_j / a_j (N004.dE).
 
@@ -172,7 +251,10 @@ def cross_entropy(a: Outputs, y: Targets) -> Value:
     ``softmax`` or a softmax output layer), ln a_j is computed from the logits as
     u_j − ln Σ_k e^(u_k) (log-sum-exp, with u already shifted so that max u = 0), so it is
     finite even where a_j rounds to 0.0, and ∂E/∂z_i = a_i − y_i for a one-hot y (N004.CE).
-    Otherwise terms with y_j = 0 are skipped (0 · ln 0 = 0) and a_j is clipped to at least
+    The outputs a_j stay in E's graph (the module docstring says how), so ``grad(E, a)`` is
+    N004.dE's −y_j/a_j at the network's own output, taken from the logits where a_j rounded
+    to 0.0 and ±A_GRADIENT_CAP past the largest float. Otherwise terms with y_j = 0 are
+    skipped (0 · ln 0 = 0; their a_j still get ∂E/∂a_j = 0) and a_j is clipped to at least
     LOG_FLOOR inside the log. Negative targets or outputs raise ValueError.
 
     >>> round(cross_entropy(softmax([Value(0.0), Value(0.0)]), [1.0, 0.0]).data, 6)  # ln 2
@@ -195,6 +277,8 @@ def cross_entropy(a: Outputs, y: Targets) -> Value:
         for uj, yj in zip(logits, ys, strict=True):
             if yj != 0.0:
                 terms.append(yj * (uj - log_s))
+        if terms:
+            return -Value.sum(terms) + _keep_softmax_outputs(outs, logits, ys)
     else:
         for aj, yj in zip(outs, ys, strict=True):
             if yj != 0.0:

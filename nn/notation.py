@@ -96,3 +96,22 @@ _SPELLING = str.maketrans(ASCII_SPELLING)
 def to_ascii(text: str) -> str:
     """``text`` with each symbol of ``ASCII_SPELLING`` spelled in ASCII; the rest unchanged."""
     return text.translate(_SPELLING)
+
+
+#: The index conventions: the notes' w_jk^(l), or note 002's Θ_kj^(l) (the same number).
+CONVENTIONS = ("w", "theta")
+
+_W_BRACED = re.compile(r"w_\{([^,{}]+),([^{}]+)\}")
+_W_BARE = re.compile(r"w_([a-z0-9])([a-z0-9])\^")
+_DELTA = re.compile(r"δ_(\{[^{}]*\}|[a-z0-9]+)\^")
+
+
+def to_theta(text: str) -> str:
+    """``text`` in note 002's convention: w_{j,k}^(l) as Θ_{k,j}^(l), δ_j^(l) as s_j^(l).
+
+    002 writes the weight into neuron j of layer l from neuron k as Θ_kj^(l), indices swapped
+    (docs/notation.md), and the error δ as s. A Kronecker δ_ij (no ^ after it) is left alone.
+    """
+    text = _W_BRACED.sub(lambda m: f"Θ_{{{m[2]},{m[1]}}}", text)
+    text = _W_BARE.sub(lambda m: f"Θ_{m[2]}{m[1]}^", text)
+    return _DELTA.sub(lambda m: f"s_{m[1]}^", text).replace("δ^(", "s^(")

@@ -34,7 +34,9 @@ from autograd.strategies import (
     network_reals,
     weights_for,
 )
-from nn import ACTIVATIONS, LOSSES, MLP, OUTPUT_ACTIVATIONS
+from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nn.losses import LOSSES
+from nn.module import MLP
 
 __all__ = [
     "LOSS_TARGETS",

@@ -17,7 +17,7 @@ from tests.support.cli import assert_one_line_error, run
 
 def _explain_numbers(out: str, symbol: str) -> tuple[float, float]:
     """(by hand, engine) from the line ``∂C/∂w... = factors = numbers = hand   engine: g``."""
-    (line,) = [s for s in out.splitlines() if s.startswith(symbol)]
+    (line,) = [s for s in out.splitlines() if s.startswith(symbol) and "engine:" in s]
     head, engine = line.replace("\N{MINUS SIGN}", "-").split("engine:")
     return float(head.rsplit("=", 1)[1]), float(engine)
 
@@ -174,3 +174,32 @@ def test_explain_on_an_example_of_the_training_data(
     status, _, err = run(capsys, "explain", "--arch", "2,2", "--example", "0", "--bias", "1,0")
     assert status != 0
     assert_one_line_error(err, "--example needs --model")
+
+
+def test_explain_order_examples_and_one_activation_per_layer(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status, out, err = run(
+        capsys, "explain", "--arch", "2,3,2", "--weight", "1,0,1", "--examples", "3",
+        "--order", "002", "--activation", "tanh,sigmoid",
+    )  # fmt: skip
+    assert status == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "network 2-3-2 (tanh, sigmoid)"
+    assert "(1/3) Σ_i" in out
+    assert lines[-1] == "hand and engine agree to 15 significant digits"
+    status, out, err = run(
+        capsys, "explain", "--arch", "2,3,2", "--weight", "1,0,1", "--order", "002",
+        "--activation", "tanh,sigmoid",
+    )  # fmt: skip
+    assert status == 0, err
+    assert out.splitlines()[4].split(" = ", 1)[1].startswith("Σ_m ∂C/∂a_m^(2)")
+
+
+def test_explain_examples_with_an_input_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(
+        capsys, "explain", "--arch", "2,2", "--weight", "1,0,1", "--examples", "2", "--input",
+        "1,2",
+    )  # fmt: skip
+    assert status == 2
+    assert_one_line_error(err, "--examples draws its inputs")

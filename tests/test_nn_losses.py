@@ -476,3 +476,130 @@ def test_a_closed_form_delta_is_the_chain_rule(name: str) -> None:
     assert "a_1^(2)" in symbol
     assert "y_1" in symbol
     assert "N00" in note  # it cites the formula id
+
+
+# -- a^(L) stays in C's graph for every cost (N000.4, N001.dC, N003.L's derivative, N004.dE) -----
+
+
+def _output_cases() -> list[tuple[str, str]]:
+    """Every (cost, output activation) pair the cost table allows."""
+    from nn.activations import OUTPUT_ACTIVATIONS
+    from nn.losses import COST_TABLE
+
+    return [
+        (c.name, act)
+        for c in COST_TABLE
+        for act in OUTPUT_ACTIVATIONS
+        if c.allowed_outputs is None or act in c.allowed_outputs
+    ]
+
+
+@pytest.mark.parametrize(("loss", "output"), _output_cases())
+@given(
+    x=st.lists(reals(-2.0, 2.0), min_size=2, max_size=2),
+    t=st.lists(reals(0.0, 1.0), min_size=3, max_size=3),
+    seed=st.integers(0, 10**6),
+)
+def test_grad_of_C_by_a_L_is_the_notes_dC_da(
+    loss: str, output: str, x: list[float], t: list[float], seed: int
+) -> None:
+    """grad(C, a^(L)) is the cost row's ∂C/∂a^(L) by hand, at the network's own output a^(L).
+
+    The hand formula runs on the float a^(L); the engine takes BCE's and CE's from the logits
+    (1/(1 − a) as 1 + e^z), the same number up to the rounding of 1 − a: with |z| <= ~4 here,
+    1 − a >= 0.01 and that is below 1e-13 relative.
+    """
+    from nn.losses import COSTS_BY_NAME
+
+    row = COSTS_BY_NAME[loss]
+    model = MLP(2, [2, 3], activation="tanh", output_activation=output, seed=seed)
+    y = t if loss != "cross_entropy" else [v / math.fsum(t) if math.fsum(t) else 1.0 for v in t]
+    trace = model.forward_trace(x)
+    a = trace[-1][1]
+    C = row.engine(a, y)
+    assert math.isclose(C.data, row.hand([v.data for v in a], y), rel_tol=1e-12, abs_tol=1e-14)
+    got = grad(C, a)  # raises ValueError if some a_j were not in C's graph
+    want = row.hand_derivative([v.data for v in a], y)
+    for g, w in zip(got, want, strict=True):
+        assert math.isclose(g, w, rel_tol=1e-11, abs_tol=1e-13), (got, want)
+
+
+@pytest.mark.parametrize("z", [-1000.0, -800.0, -40.0, -10.0, 0.0, 3.0, 40.0, 700.0, 1000.0])
+@pytest.mark.parametrize("y", [0.0, 0.3, 1.0])
+def test_bce_grad_by_a_where_sigma_saturates(z: float, y: float) -> None:
+    """Where σ(z) rounds to 0 or 1, grad(C, a) is (1 − y)(1 + e^z) − y(1 + e^−z), the notes'
+    −y/a + (1 − y)/(1 − a) at the true σ(z); past ±A_GRADIENT_CAP it is the cap, with its
+    sign. Meanwhile ∂C/∂z stays σ(z) − y, finite."""
+    from nn.losses import A_GRADIENT_CAP
+
+    zv = Value(z)
+    a = zv.sigmoid()
+    C = binary_cross_entropy(a, y)
+    ga, gz = grad(C, [a, zv])
+    # An oracle in exact rationals of the float e^z would not help: e^z itself is the limit.
+    # math.exp is correctly rounded to < 1 ulp, and the engine adds at most 3 roundings.
+    terms = []
+    if y != 1.0:
+        terms.append((1.0 - y) * (1.0 + math.exp(z)) if z < 709.0 else math.inf)
+    if y != 0.0:
+        terms.append(-y * (1.0 + math.exp(-z)) if -z < 709.0 else -math.inf)
+    expected = math.fsum(terms)
+    if abs(expected) > A_GRADIENT_CAP:
+        assert ga == math.copysign(A_GRADIENT_CAP, expected)
+    else:
+        assert math.isclose(ga, expected, rel_tol=1e-14)
+    # σ(z) − y without cancellation, as above; a few ulps of 1 at most.
+    assert math.isclose(gz, (1.0 - y) * float_sigmoid(z) - y * float_sigmoid(-z),
+                        rel_tol=1e-14, abs_tol=5e-16)  # fmt: skip
+
+
+def test_softmax_ce_grad_by_a_where_an_output_rounded_to_zero() -> None:
+    """softmax(0, −30, −1000): a_1 = e^−30/s is tiny but a float, a_2 rounds to 0.0.
+
+    ∂E/∂a_j = −y_j/a_j (N004.dE): for a_1 the formula on the float; for a_2 it would divide
+    by 0, and e^1000 is past any float, so grad gives −A_GRADIENT_CAP; ∂E/∂z stays a − y.
+    """
+    from nn.losses import A_GRADIENT_CAP
+
+    zs = [Value(0.0), Value(-30.0), Value(-1000.0)]
+    a = softmax(zs)
+    assert a[2].data == 0.0
+    y = [0.0, 0.5, 0.5]
+    E = cross_entropy(a, y)
+    got = grad(E, [*a, *zs])
+    assert got[0] == 0.0
+    assert math.isclose(got[1], -0.5 / a[1].data, rel_tol=1e-14)
+    assert got[2] == -A_GRADIENT_CAP
+    a_f = float_softmax([0.0, -30.0, -1000.0])
+    for g, p, t in zip(got[3:], a_f, y, strict=True):
+        assert math.isclose(g, p - t, rel_tol=1e-14, abs_tol=5e-16)
+
+
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "cross_entropy"])
+@pytest.mark.parametrize("scale", [1.0, -1.0, 1000.0, -1000.0])
+def test_weight_gradients_stay_a_minus_y_at_saturated_outputs(loss: str, scale: float) -> None:
+    """Output weights scaled until z^(L) reaches ±1000: ∂C/∂w_jk^(L) = a_k^(L−1)(a_j − y_j)
+    (N003.w3, N004.CE), finite and exact, while a^(L) is in C's graph."""
+    from autograd import topological_order
+
+    out = "sigmoid" if loss == "binary_cross_entropy" else "softmax"
+    n_out = 1 if out == "sigmoid" else 3
+    model = MLP(2, [2, n_out], activation="sigmoid", output_activation=out, seed=3)
+    for j in range(n_out):
+        for k in range(2):
+            model.w(2, j, k).data = scale * (j + 1) * (1.0 if k == 0 else 0.5)
+    trace = model.forward_trace([0.5, -0.25])
+    a1 = [v.data for v in trace[1][1]]
+    zs, a = trace[2]
+    y = [1.0] if n_out == 1 else [0.0, 1.0, 0.0]
+    C = LOSSES[loss](a, y)
+    nodes = set(topological_order(C))
+    assert all(v in nodes for v in a)  # a drawn graph shows a^(L) → C
+    ws = [model.w(2, j, k) for j in range(n_out) for k in range(2)]
+    gw = grad(C, ws)
+    z_f = [z.data for z in zs]
+    probs = [float_sigmoid(z_f[0])] if out == "sigmoid" else float_softmax(z_f)
+    for (j, k), g in zip([(j, k) for j in range(n_out) for k in range(2)], gw, strict=True):
+        assert math.isfinite(g)
+        # a_k^(1) (a_j − y_j): one product of numbers <= 1, a few ulps of 1.
+        assert math.isclose(g, a1[k] * (probs[j] - y[j]), rel_tol=1e-13, abs_tol=1e-15)

@@ -41,3 +41,14 @@ def test_ascii_spelling() -> None:
     assert to_ascii("Σ_m w δ_m, α → 0, |∂C/∂w|") == "sum_m w delta_m, alpha -> 0, |dC/dw|"
     for symbol, spelled in notation.ASCII_SPELLING.items():
         assert spelled.isascii(), symbol
+
+
+def test_to_theta_swaps_the_indices_and_names_delta_s() -> None:
+    from nn.notation import to_theta
+
+    assert to_theta("∂C/∂w_{2,1}^(3) = a_1^(2) · δ_2^(3)") == "∂C/∂Θ_{1,2}^(3) = a_1^(2) · s_2^(3)"
+    assert to_theta("Σ_m w_{m,0}^(2) δ_m^(2)") == "Σ_m Θ_{0,m}^(2) s_m^(2)"
+    assert to_theta("∂C/∂w_jk^(l)") == "∂C/∂Θ_kj^(l)"
+    assert to_theta("Σ_i a_i^(2)(δ_i0 − a_0^(2))") == "Σ_i a_i^(2)(δ_i0 − a_0^(2))"  # Kronecker
+    assert to_theta("δ_{0}^(1)") == "s_{0}^(1)"
+    assert to_theta("δ^(2) from the layer above") == "s^(2) from the layer above"

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import os
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -88,7 +92,8 @@ def test_every_test_the_doc_names_exists() -> None:
 def test_the_explain_example_is_what_explain_prints() -> None:
     """The document's example output is explain's, for the call it describes."""
     text = DOC.read_text(encoding="utf-8")
-    example = text.split("```\n")[1].rstrip("\n")  # the first code block
+    section = text.split("\n## explain\n")[1]
+    example = section.split("```\n")[1].rstrip("\n")  # the section's first code block
     model = MLP(2, [3, 2], seed=1)
     x, y = [0.5, -1.0], [0.0, 1.0]
     printed = byhand.explain(model, x, y, 2, 1, 2) + "\n" + byhand.explain(model, x, y, 1, 0, 1)
@@ -98,3 +103,26 @@ def test_the_explain_example_is_what_explain_prints() -> None:
 def test_the_ids_are_those_of_docs_notation() -> None:
     notation = (DOC.parent / "notation.md").read_text(encoding="utf-8")
     assert set(re.findall(r"\bN00\d\.[A-Za-z0-9]+", notation)) == IDS
+
+
+def test_each_chainrule_check_report_is_what_the_command_prints() -> None:
+    """Every ```console block of the slips: the command, its report and its exit status.
+
+    Each runs in a process of its own, as a reader runs it: the command draws its networks
+    deterministically, but Hypothesis's draws also depend on the searches that ran before in
+    the same process (this suite's), which a reader's shell does not have.
+    """
+    text = DOC.read_text(encoding="utf-8")
+    blocks = re.findall(r"```console\n(.*?)\n```", text, flags=re.DOTALL)
+    assert len(blocks) >= 5
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    for block in blocks:
+        command, *printed, status = block.split("\n")
+        assert command.startswith("$ chainrule check ")
+        argv = shlex.split(command.removeprefix("$ chainrule "))
+        done = subprocess.run(
+            [sys.executable, "-m", "nn", *argv], capture_output=True, text=True, env=env,
+            encoding="utf-8", timeout=600, check=False,
+        )  # fmt: skip
+        assert done.stdout.rstrip("\n").split("\n") == printed, done.stderr
+        assert status == f"[exit {done.returncode}]"

@@ -8,6 +8,8 @@ engine's gradient agrees with: the verdicts docs/notes.md reports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -174,11 +176,13 @@ def note_003_delta_2(p: Problem, x: list[float], y: list[float]) -> tuple[byhand
 
 @given(note_003_problems())
 def test_slip_003_w1_factor_order_does_not_type_check(p: Problem) -> None:
-    """003's ∂L/∂w^(1) as ordered in the note does not type-check; the corrected order agrees.
+    """003's first line for ∂L/∂w^(1) does not type-check; the corrected order agrees.
 
-    The note (its own "Shape doesn't match!" for w^(2)) puts δ^(2) (2, 1) before w^(2)T (3, 2),
-    then w^(2)T (3, 2) beside a^(1)(1 − a^(1)) (3, 1); (w^(2)T δ^(2)) ∘ a^(1)(1 − a^(1)), then
-    xᵀ, is (3, n) and is the engine's gradient.
+    The note (its own "Shape doesn't match!" for w^(2)) puts δ^(2) (2, 1) before w^(2)T (3, 2).
+    w^(2)T (3, 2) beside a^(1)(1 − a^(1)) (3, 1) fits neither a matrix product nor a strict
+    element-wise one; the note reads its * as element-wise with broadcasting, and that reading
+    agrees (the next test). (w^(2)T δ^(2)) ∘ a^(1)(1 − a^(1)), then xᵀ, is (3, n) and is the
+    engine's gradient.
     """
     assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
     x, y = p.xs[0], p.ys[0]
@@ -194,6 +198,107 @@ def test_slip_003_w1_factor_order_does_not_type_check(p: Problem) -> None:
     dW, _ = engine_gradients(p.model, [x], [y], p.loss)
     # Norm-wise over the network's gradient, as test_notes_layers' N003 tests do.
     assert rel_err(corrected, dW[0], floor=max(abs(g) for g in flat(dW))) < TOL
+
+
+def broadcast(M: byhand.Matrix, col: byhand.Matrix) -> byhand.Matrix:
+    """M * col with the note's element-wise * broadcasting a (rows, 1) column over M's columns."""
+    return [[v * col[i][0] for v in row] for i, row in enumerate(M)]
+
+
+@given(note_003_problems())
+def test_slip_003_w1_second_line_broadcasts_and_agrees(p: Problem) -> None:
+    """003 labels w^(2)T * a^(1)(1 − a^(1)) (3, 2): broadcasting. Read so, its second line
+    (w^(2)T * a^(1)(1 − a^(1))) δ^(2) xᵀ is (3, n) and agrees; the last line, without xᵀ, is
+    (3, 1): the engine's gradient only for n = 1 and x_0 = 1."""
+    assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
+    x, y = p.xs[0], p.ys[0]
+    w2, delta_2, slope_1, x_T = note_003_delta_2(p, x, y)
+    scaled = broadcast(byhand.transpose(w2), slope_1)
+    assert byhand.shape(scaled) == (3, 2)  # the note's label
+    second = byhand.matmul(byhand.matmul(scaled, delta_2), x_T)
+    dW, _ = engine_gradients(p.model, [x], [y], p.loss)
+    assert rel_err(second, dW[0], floor=max(abs(g) for g in flat(dW))) < TOL
+    last = byhand.matmul(scaled, delta_2)
+    assert byhand.shape(last) == (3, 1)
+    if len(x) == 1:  # same shape: then it is off by the factor x_0 (all of it at x_0 = 0)
+        scale = max(abs(g) for g in flat(dW))
+        assume(abs(x[0] - 1.0) > 1e-3 and max(abs(g) for g in flat(dW[0])) > 1e-6 * scale)
+        assert rel_err(last, dW[0], floor=scale) > 1e-6
+
+
+@given(note_003_problems())
+def test_slip_003_update_rule_2_takes_w2s_gradient_for_w3(p: Problem) -> None:
+    """003's update ② subtracts ∂L/∂w^(2) from w^(3): a (2, 3) gradient for a (1, 2) weight.
+
+    The step cannot even be formed; with ∂L/∂w^(3) (1, 2) it is the engine's SGD step.
+    """
+    W, b = byhand.read_weights(p.model)
+    dW, db = byhand.batch_gradients(p.model, p.xs, p.ys, p.loss)
+    assert byhand.shape(W[2]) == (1, 2)
+    assert byhand.shape(dW[1]) == (2, 3)  # the gradient ② uses
+    with pytest.raises(ValueError, match="zip"):  # rows of 2 and of 3 numbers cannot pair up
+        byhand.gradient_descent_step([W[2]], [b[2]], [dW[1]], [db[1]], 0.5)
+    (right,), _ = byhand.gradient_descent_step([W[2]], [b[2]], [dW[2]], [db[2]], 0.5)
+    model = p.spec.build()
+    batch_cost(model, p.xs, p.ys, p.loss).backward()
+    SGD(model.parameters(), lr=0.5).step()
+    engine_W, _ = byhand.read_weights(model)
+    assert rel_err(right, engine_W[2], floor=1.0) < TOL
+
+
+@given(note_003_problems())
+def test_slip_002_eq6_prime_shifts_the_layers_of_eq3_prime(p: Problem) -> None:
+    """002's (6') writes s^(e+1) a^(e+1) where (3') has s^(e) a^(e−1) for ∂C/∂Θ^(e).
+
+    On 003's network, for layer 1: (3')'s δ^(1) a^(0)T is (3, n), W^(1)'s shape, and agrees;
+    (6')'s δ^(2) a^(2)T is (2, 2), the shape of no weight matrix of the layer.
+    """
+    assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
+    x, y = p.xs[0], p.ys[0]
+    W, b = byhand.read_weights(p.model)
+    fp = byhand.forward(W, b, ["sigmoid"] * 3, x)
+    bp = byhand.backpropagate(W, b, ["sigmoid"] * 3, fp, y, p.loss)
+    three = byhand.matmul(byhand.column(bp.delta[1]), byhand.row(fp.a[0]))
+    six = byhand.matmul(byhand.column(bp.delta[2]), byhand.row(fp.a[2]))
+    dW, _ = engine_gradients(p.model, [x], [y], p.loss)
+    assert byhand.shape(three) == byhand.shape(W[0]) == (3, len(x))
+    assert rel_err(three, dW[0], floor=max(abs(g) for g in flat(dW))) < TOL
+    assert byhand.shape(six) == (2, 2)
+    assert byhand.shape(six) not in {byhand.shape(M) for M in W}
+
+
+@given(note_003_problems())
+def test_slip_002_batch_cost_as_sum_and_as_mean(p: Problem) -> None:
+    """002 writes the batch cost as Σ_i C_i and as (1/m) Σ_i C_i: gradients m times apart.
+
+    The engine's batch cost (nn.losses.mean, N002.m) is the mean; the sum's gradient is m
+    times it, so a learning rate tuned for one is m times off for the other.
+    """
+    assume(not output_saturated(p.model, p.xs, p.ys, p.loss))
+    m = len(p.xs)
+    model = p.spec.build()
+    costs = [losses.LOSSES[p.loss](model(x), y) for x, y in zip(p.xs, p.ys, strict=True)]
+    params = model.parameters()
+    by_sum = grad(Value.sum(costs), params)
+    by_mean = grad(losses.mean(costs), params)
+    hand_dW, hand_db = byhand.batch_gradients(p.model, p.xs, p.ys, p.loss)
+    assert (
+        rel_err([float(g) for g in by_mean], [float(g) for g in engine_flat(hand_dW, hand_db)])
+        < TOL
+    )
+    scale = max(abs(float(g)) for g in by_sum)
+    assume(scale > 1e-9)
+    for s_, m_ in zip(by_sum, by_mean, strict=True):
+        assert abs(float(s_) - m * float(m_)) <= 1e-12 * scale
+
+
+def engine_flat(dW: list[byhand.Matrix], db: list[byhand.Vector]) -> list[float]:
+    """byhand's (dW, db) in the order of model.parameters(): per neuron, its weights then bias."""
+    out: list[float] = []
+    for dWl, dbl in zip(dW, db, strict=True):
+        for row_, bj in zip(dWl, dbl, strict=True):
+            out.extend([*row_, bj])
+    return out
 
 
 @given(note_003_problems())
@@ -228,15 +333,45 @@ def spurious_jacobian(a: list[float]) -> byhand.Matrix:
     return [[entry[i] for _ in range(n)] for i in range(n)]
 
 
+def engine_softmax_jacobian(z: list[float]) -> byhand.Matrix:
+    """J[i][j] = ∂a_j/∂z_i of the engine's softmax, by autograd.grad."""
+    leaves = [Value(v) for v in z]
+    columns = [grad(a_j, leaves) for a_j in losses.softmax(leaves)]
+    return [[float(columns[j][i]) for j in range(len(z))] for i in range(len(z))]
+
+
 @given(st.lists(st.floats(-3.0, 3.0), min_size=2, max_size=6))
 def test_slip_004_spurious_sum_in_the_softmax_jacobian(z: list[float]) -> None:
     """004's Σ_j a_j(δ_ij − a_i) = a_i(1 − Σ_j a_j) = 0: a zero matrix; without Σ it agrees."""
-    leaves = [Value(v) for v in z]
-    outputs = losses.softmax(leaves)
-    columns = [grad(a_j, leaves) for a_j in outputs]
-    engine = [[float(columns[j][i]) for j in range(len(z))] for i in range(len(z))]
+    engine = engine_softmax_jacobian(z)
     a = byhand.softmax(z)
     spurious = spurious_jacobian(a)
     assert max(abs(v) for v in flat(spurious)) < 1e-15  # a_i(1 − Σ a) with Σ a = 1 ± rounding
     assert rel_err(spurious, engine) > 0.99  # misses the whole Jacobian
     assert rel_err(byhand.softmax_jacobian(a), engine) < TOL  # N004.softmax, no Σ
+
+
+@given(st.lists(st.floats(-3.0, 3.0), min_size=2, max_size=6))
+def test_slip_004_off_diagonal_for_i_less_than_j_only(z: list[float]) -> None:
+    """004 gives ∂a_j/∂z_i = −a_i a_j "for i < j": the Jacobian needs it for every i ≠ j.
+
+    Filled only above the diagonal (the rest of the off-diagonal left 0), it misses half of the
+    engine's off-diagonal entries; for every i ≠ j (N004.softmax) it agrees.
+    """
+    engine = engine_softmax_jacobian(z)
+    a = byhand.softmax(z)
+    n = len(z)
+
+    def jacobian(off: Callable[[int, int], bool]) -> byhand.Matrix:
+        return [
+            [a[i] * (1.0 - a[i]) if i == j else (-a[i] * a[j] if off(i, j) else 0.0)
+             for j in range(n)]
+            for i in range(n)
+        ]  # fmt: skip
+
+    upper = jacobian(lambda i, j: i < j)
+    every = jacobian(lambda i, j: i != j)
+    assert rel_err(every, engine) < TOL
+    below = max(abs(engine[i][j]) for i in range(n) for j in range(i))
+    assume(below > 1e-6 * max(abs(v) for v in flat(engine)))
+    assert rel_err(upper, engine) >= below / max(abs(v) for v in flat(engine)) * 0.999

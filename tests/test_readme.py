@@ -216,3 +216,14 @@ def test_the_install_note_shows_what_the_command_prints() -> None:
     for part in ("not chainrule's ", "engine (both are named autograd); fix: pip uninstall -y"):
         assert part in shown.group(0)
         assert part in source
+
+
+def test_the_check_example_prints_what_its_comments_say(tmp_path: Path) -> None:
+    (code,) = [b for b in python_blocks() if "from nn import check" in b]
+    printed = run_block(code, tmp_path)[0].splitlines()
+    claimed = [
+        line.split("  # ", 1)[1].split(":")[0]
+        for line in code.splitlines()
+        if line.startswith("print(")
+    ]
+    assert printed == claimed == ["False 0.5", "True"]

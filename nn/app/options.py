@@ -154,3 +154,23 @@ def example(data: Dataset, n: int) -> tuple[list[float], int]:
             f"--example {n} is out of range: the {data.name} data has examples 0..{len(data) - 1}"
         )
     return data.inputs[n], data.labels[n]
+
+
+#: --examples of ``check``: how many networks to draw (at most a million keeps a run finite).
+examples = checked(int, lambda v: 1 <= v <= 1_000_000, "a whole number from 1 to 1000000")
+
+
+def names(known: tuple[str, ...], what: str) -> Callable[[str], list[str]]:
+    """An argparse type for comma-separated names of ``known`` (--activation tanh,sigmoid)."""
+
+    def parse(text: str) -> list[str]:
+        parts = [part.strip() for part in text.split(",")]
+        for part in parts:
+            if part not in known:
+                raise argparse.ArgumentTypeError(
+                    f"{part!r} is not a known {what}: choose from {','.join(known)}"
+                )
+        return parts
+
+    parse.__doc__ = f"Parse comma-separated {what} names."
+    return parse

@@ -9,6 +9,6 @@ package is left out.
 from __future__ import annotations
 
 from nn.app.base import Command
-from nn.app.commands import explain, explore, graph, predict, train
+from nn.app.commands import check, explain, explore, graph, predict, table, train
 
-COMMANDS: tuple[Command, ...] = (train, explain, predict, graph, explore)
+COMMANDS: tuple[Command, ...] = (train, explain, table, check, predict, graph, explore)

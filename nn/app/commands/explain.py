@@ -3,39 +3,28 @@
 from __future__ import annotations
 
 import argparse
-import random
 from collections.abc import Sequence
-from pathlib import Path
 
 from nn import byhand
-from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nn.app import explained as example
 from nn.app import options
-from nn.app.base import CommandError, Formatter
-from nn.app.example import check_fits
-from nn.datasets import one_hot
-from nn.losses import LOSSES, OUTPUT_FOR_LOSS
-from nn.module import MLP
+from nn.app.base import BadOptionError, CommandError, Formatter
+from nn.formulas.explanation import ORDERS
+from nn.notation import CONVENTIONS
 
 NAME = "explain"
 HELP = "one gradient as the notes' chain of factors, beside the engine's"
 DESCRIPTION = (
-    "Print ∂C/∂w_jk^(l) (or ∂C/∂b_j^(l)) as the notes' per-index chain of factors with "
-    "their numbers, next to the gradient the engine computes, for a network given by "
-    "--arch (weights drawn from --seed) or loaded from --model."
+    "Print ∂C/∂w_jk^(l) (or ∂C/∂b_j^(l)) as the notes' whole chain of factors: the Leibniz "
+    "form, the factors with their numbers next to the gradient the engine computes, every "
+    "δ down to the cost, and a verdict, for a network given by --arch (weights drawn from "
+    "--seed) or loaded from --model."
 )
 FORMATTER = Formatter
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``chainrule explain``."""
-    net = p.add_mutually_exclusive_group(required=True)
-    net.add_argument(
-        "--arch",
-        type=options.architecture,
-        metavar="N0,N1,...",
-        help="layer sizes, inputs first: 2,3,2",
-    )
-    net.add_argument("--model", type=Path, metavar="FILE", help="a model saved by train")
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument(
         "--weight",
@@ -46,50 +35,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     which.add_argument(
         "--bias", type=options.indices(2, "l,j", "2,1"), metavar="L,J", help="the bias b_j^(l)"
     )
+    example.add_arguments(p)
     p.add_argument(
-        "--input",
-        type=options.numbers,
-        metavar="X0,X1,...",
-        help="the input x (default: drawn from --seed, uniform in [-1, 1])",
+        "--order",
+        choices=ORDERS,
+        default="000",
+        help="000: ∂z/∂w first, as note 000; 002: ∂C/∂a first, as notes 002 and 003",
     )
     p.add_argument(
-        "--example",
-        type=options.whole_number,
+        "--convention",
+        choices=CONVENTIONS,
+        default="w",
+        help="w: the notes' w_jk^(l); theta: note 002's Θ_kj^(l) = w_jk^(l), s for δ",
+    )
+    p.add_argument(
+        "--examples",
+        type=options.examples,
+        default=1,
         metavar="N",
-        help="with --model: x and y are example N of the data set the model was trained on",
+        help="a batch of N examples drawn from --seed: their mean gradient (N002.m)",
     )
-    p.add_argument(
-        "--target",
-        type=options.numbers,
-        metavar="Y0,Y1,...",
-        help="the target y (default: a one-hot vector, its class drawn from --seed)",
-    )
-    p.add_argument(
-        "--activation", choices=ACTIVATIONS, default="sigmoid", help="σ of every layer (--arch)"
-    )
-    p.add_argument(
-        "--output-activation",
-        choices=OUTPUT_ACTIVATIONS,
-        default=None,
-        help="σ of the output layer (--arch; default: softmax for cross_entropy, else "
-        "--activation)",
-    )
-    p.add_argument("--loss", choices=list(LOSSES), default="squared_error", help="the cost C")
-    p.add_argument(
-        "--seed", type=options.whole_number, default=0, help="seeds the weights, x and y"
-    )
-
-
-def _default_input(rng: random.Random, n: int) -> list[float]:
-    return [round(rng.uniform(-1.0, 1.0), 2) for _ in range(n)]
-
-
-def _default_target(rng: random.Random, n: int) -> list[float]:
-    if n == 1:
-        return [float(rng.randrange(2))]
-    y = [0.0] * n
-    y[rng.randrange(n)] = 1.0
-    return y
 
 
 def _index_problem(sizes: Sequence[int], l: int, j: int, k: int | None) -> str:
@@ -109,28 +74,7 @@ def _index_problem(sizes: Sequence[int], l: int, j: int, k: int | None) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Print the notes' chain of factors for one parameter, and the engine's gradient."""
-    if args.model is not None:
-        model = options.load_model(args.model)
-    else:
-        sizes: list[int] = args.arch
-        output = args.output_activation
-        if output is None:
-            output = OUTPUT_FOR_LOSS.get(args.loss, args.activation)
-        model = MLP(sizes[0], sizes[1:], args.activation, output_activation=output, seed=args.seed)
-    rng = random.Random(args.seed)
-    x = args.input if args.input is not None else _default_input(rng, model.sizes[0])
-    y = args.target if args.target is not None else _default_target(rng, model.sizes[-1])
-    if args.example is not None:
-        if args.model is None or args.input is not None:
-            raise CommandError(
-                "--example needs --model (its data set is the model's) and no --input"
-            )
-        data = options.trained_data(args.model)
-        x, label = options.example(data, args.example)
-        if args.target is None:
-            y = one_hot(label, data.n_classes)
-        print(f"example {args.example} of the {data.name} data (class {label})")
-    check_fits(x, y, model.sizes)
+    model, x, y = example.build(args)
     if args.weight is not None:
         layer, j, k = args.weight
         option = f"--weight {layer},{j},{k}"
@@ -141,13 +85,24 @@ def run(args: argparse.Namespace) -> int:
     if problem:
         sizes_text = "-".join(str(n) for n in model.sizes)
         raise CommandError(f"{option} is not in the network {sizes_text}: {problem}")
+    if args.examples > 1 and (args.input is not None or args.target is not None):
+        raise BadOptionError("--examples draws its inputs and targets: leave out --input/--target")
     try:
-        text = byhand.explain(model, x, y, layer, j, k, loss=args.loss)
+        if args.examples > 1:
+            xs, ys = example.draw(model, args.seed, args.examples)
+            text = byhand.explain(
+                model, xs, ys, layer, j, k, args.loss, order=args.order,
+                convention=args.convention,
+            )  # fmt: skip
+            head = example.describe(model, x, y, args.loss).splitlines()
+            print("\n".join([head[0], f"{args.examples} examples drawn from --seed", head[3]]))
+        else:
+            text = byhand.explain(
+                model, x, y, layer, j, k, args.loss, order=args.order,
+                convention=args.convention,
+            )  # fmt: skip
+            print(example.describe(model, x, y, args.loss))
     except (ValueError, ArithmeticError) as e:
         raise CommandError(str(e)) from None
-    print(f"network {'-'.join(str(n) for n in model.sizes)} ({', '.join(model.activations)})")
-    print(f"x = {x}")
-    print(f"y = {y}")
-    print(f"C = {args.loss}")
     print(text)
     return 0
