@@ -188,3 +188,22 @@ def test_theta_convention_heads() -> None:
 )
 def test_verdict(rel: float, text: str) -> None:
     assert verdict(rel) == text
+
+
+@pytest.mark.parametrize("loss", ["binary_cross_entropy", "cross_entropy"])
+def test_a_saturated_output_has_an_infinite_dC_da_and_an_exact_delta(loss: str) -> None:
+    """z^(L) = ±1000: a rounds to 0 or 1, so ∂C/∂a^(L) is ±inf by the notes' formula; δ and
+    the gradients stay a − y (N003.w3, N004.CE), and explain shows the same without failing."""
+    if loss == "binary_cross_entropy":
+        model, y = MLP(1, [1], seed=0), [0.0]
+    else:
+        model, y = MLP(1, [2], output_activation="softmax", seed=0), [0.0, 1.0]
+    model.w(1, 0, 0).data = 1000.0
+    t = byhand.table(model, [1.0], y, loss)
+    assert t.verdict.startswith("hand and engine agree")
+    for r in t.rows:
+        assert r.delta == r.a - y[r.j]  # a is exactly 0.0 or 1.0 here
+    assert math.inf in [abs(r.dC_da) for r in t.rows]
+    text = byhand.explain(model, [1.0], y, 1, 0, 0, loss)
+    assert text.splitlines()[-1].startswith("hand and engine agree")
+    assert "inf" in text

@@ -26,6 +26,7 @@ from nn.formulas.layers import (
     read_activations,
     read_weights,
 )
+from nn.formulas.table import cost_gradient as _cost_gradient
 from nn.formulas.table import verdict
 from nn.losses import COSTS_BY_NAME as _COSTS
 from nn.losses import LOSSES as ENGINE_LOSSES
@@ -191,20 +192,6 @@ def _output_line(
         note = note.strip().removeprefix("where ")
         return f"  δ_{m}^({L}) = {symbols} = {numbers} = {symbol} = {delta}  ({note})"
     return f"  δ_{m}^({L}) = {symbols} = {numbers} = {delta}  (N000.22: the cost's ∂C/∂a)"
-
-
-def _cost_gradient(loss: str, a: Sequence[float], ys: Sequence[float]) -> list[float]:
-    """∂C/∂a^(L) by the notes' formula; ±inf where it divides by an a that rounded to 0 or 1."""
-    try:
-        return COST_DERIVATIVES[loss](a, ys)
-    except ZeroDivisionError:
-        out = []
-        for i in range(len(a)):
-            try:
-                out.append(COST_DERIVATIVES[loss](a[i : i + 1], ys[i : i + 1])[0])
-            except ZeroDivisionError:
-                out.append(math.inf)
-        return out
 
 
 def _recursion_line(
