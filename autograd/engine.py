@@ -691,6 +691,8 @@ def _backward_pass(root: Value, seed: float, order: list[Value]) -> dict[Value, 
             partials = rule.fixed
             if partials is not None:
                 pass
+            elif rule.from_constants is not None:
+                partials = rule.from_constants(node._ctx)
             elif node._ctx or len(parents) > 2:
                 partials = rule.partials(node._data, *[p._data for p in parents], *node._ctx)
             elif len(parents) == 2:

@@ -56,6 +56,10 @@ class Rule:
     the partials themselves where they are numbers that depend on nothing (``+``, ``-``,
     negation): the engine's float pass reads them instead of calling ``partials``, and
     ``fixed_row`` makes both from one tuple, so that the two cannot disagree.
+    ``from_constants`` gives the same float partials from the node's constants alone, where
+    they need nothing else (a weighted sum of constant inputs: ∂z/∂w_k = x_k), so that the
+    float pass does not gather every parent's number for nothing; the tests hold it to
+    ``partials``.
     """
 
     name: str
@@ -66,6 +70,7 @@ class Rule:
     derivatives: tuple[str, ...]
     constant: float | None = None
     fixed: tuple[float, ...] | None = None
+    from_constants: Callable[[tuple[float, ...]], tuple[float, ...]] | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -465,7 +470,7 @@ WEIGHTED_SUM = Rule(
 )
 WEIGHTED_SUM_CONST = Rule(
     "wsumc", "wsum", f_weighted_sum_const, _d_weighted_sum_const,
-    "Σ_k w_k x_k + b", ("x_k", "1"),
+    "Σ_k w_k x_k + b", ("x_k", "1"), from_constants=lambda xs: (*xs, 1.0),
 )  # fmt: skip
 SIN = Rule("sin", "sin", f_sin, lambda out, x: (cos(x),), "sin x", ("cos x",))
 COS = Rule("cos", "cos", f_cos, lambda out, x: (-sin(x),), "cos x", ("-sin x",))

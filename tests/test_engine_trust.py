@@ -32,6 +32,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from autograd import (
     Constant,
@@ -686,3 +687,16 @@ def test_fixed_partials_are_what_the_row_computes() -> None:
         assert row.fixed is not None
         args = (0.25, -3.0)[: len(row.fixed)]
         assert row.partials(row.forward(*args), *args) == row.fixed
+
+
+@given(st.lists(reals(-5.0, 5.0), min_size=1, max_size=6), st.data())
+def test_partials_from_constants_are_what_the_row_computes(xs: list[float], data: Any) -> None:
+    """A row's ``from_constants`` (read by the float pass) gives exactly its partials."""
+    rows = [row for row in rules.TABLE if row.from_constants is not None]
+    assert {row.name for row in rows} == {"wsumc"}
+    ws = data.draw(st.lists(reals(-5.0, 5.0), min_size=len(xs), max_size=len(xs)))
+    b = data.draw(reals(-5.0, 5.0))
+    for row in rows:
+        assert row.from_constants is not None
+        args = (*ws, b, *xs)  # the weighted sum's (w_0..w_n-1, b, x_0..x_n-1)
+        assert row.from_constants(tuple(xs)) == row.partials(row.forward(*args), *args)
