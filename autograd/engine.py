@@ -120,6 +120,19 @@ def _operator(rule: Rule, doc: str, reflected: bool = False) -> Callable[[Value,
     return op
 
 
+def _function(rule: Rule, doc: str) -> Callable[[Operand, Operand], Value]:
+    """The two-argument function of the binary row ``rule``, on Values or numbers alike."""
+    forward = rule.forward
+
+    def function(a: Operand, b: Operand) -> Value:
+        x, y = _lift(a), _lift(b)
+        return _node(forward(x._data, y._data), rule, (x, y), _EMPTY)
+
+    function.__doc__ = doc
+    function.__name__ = function.__qualname__ = rule.name
+    return function
+
+
 class Value:
     """A scalar that remembers how it was computed, so that its gradients can be found."""
 
@@ -389,25 +402,20 @@ class Value:
         """ln(1 + e^self), finite for every finite self; its derivative is σ(self)."""
         return _unary(rules.SOFTPLUS, self)
 
-    @staticmethod
-    def atan2(y: Operand, x: Operand) -> Value:
-        """The angle of the point (x, y), in (-π, π]; no derivative at the origin."""
-        return _binary(rules.ATAN2, _lift(y), _lift(x))
-
-    @staticmethod
-    def hypot(x: Operand, y: Operand) -> Value:
-        """√(x² + y²); no derivative at the origin."""
-        return _binary(rules.HYPOT, _lift(x), _lift(y))
-
-    @staticmethod
-    def max(a: Operand, b: Operand) -> Value:
-        """The larger of a and b; at a tie each gets half the gradient."""
-        return _binary(rules.MAX, _lift(a), _lift(b))
-
-    @staticmethod
-    def min(a: Operand, b: Operand) -> Value:
-        """The smaller of a and b; at a tie each gets half the gradient."""
-        return _binary(rules.MIN, _lift(a), _lift(b))
+    # Functions of two arguments, either a Value or a number: called as Value.max(a, b).
+    atan2 = staticmethod(
+        _function(rules.ATAN2, "Value.atan2(y, x): the angle of the point (x, y), in (-π, π]; "
+                  "no derivative at the origin.")
+    )  # fmt: skip
+    hypot = staticmethod(
+        _function(rules.HYPOT, "Value.hypot(x, y) = √(x² + y²); no derivative at the origin.")
+    )
+    max = staticmethod(
+        _function(rules.MAX, "Value.max(a, b): the larger; at a tie each gets half the gradient.")
+    )
+    min = staticmethod(
+        _function(rules.MIN, "Value.min(a, b): the smaller; at a tie each gets half the gradient.")
+    )
 
     @staticmethod
     def sum(values: Iterable[Value]) -> Value:

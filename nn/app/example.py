@@ -108,10 +108,20 @@ class Example:
     cost: Value  # labelled C
 
 
-def check_fits(x: Sequence[float], y: Sequence[float], sizes: Sequence[int]) -> None:
-    """CommandError unless x has one number per input and y one per output of ``sizes``."""
+def random_input(rng: random.Random, n: int) -> list[float]:
+    """n inputs drawn uniformly from [-1, 1], to two decimals: easy to read and to recompute."""
+    return [round(rng.uniform(-1.0, 1.0), 2) for _ in range(n)]
+
+
+def check_input(x: Sequence[float], sizes: Sequence[int]) -> None:
+    """CommandError unless x has one number per input of the network ``sizes``."""
     if len(x) != sizes[0]:
         raise CommandError(f"--input has {len(x)} numbers but the network has {sizes[0]} inputs")
+
+
+def check_fits(x: Sequence[float], y: Sequence[float], sizes: Sequence[int]) -> None:
+    """CommandError unless x has one number per input and y one per output of ``sizes``."""
+    check_input(x, sizes)
     if len(y) != sizes[-1]:
         raise CommandError(f"--target has {len(y)} numbers but the network has {sizes[-1]} outputs")
 
@@ -137,7 +147,7 @@ def build_example(args: argparse.Namespace) -> Example:
         model = MLP(sizes[0], sizes[1:], args.activation, output_activation=output, seed=args.seed)
         # Two decimals, so that the drawn inputs and targets are easy to read and to recompute.
         if x is None:
-            x = [round(rng.uniform(-1.0, 1.0), 2) for _ in range(sizes[0])]
+            x = random_input(rng, sizes[0])
         if y is None:
             if COSTS_BY_NAME[loss].allowed_outputs is None:  # a cost of any numbers
                 y = [round(rng.uniform(0.0, 1.0), 2) for _ in range(sizes[-1])]

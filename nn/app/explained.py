@@ -16,7 +16,7 @@ from pathlib import Path
 from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.app import options
 from nn.app.base import CommandError
-from nn.app.example import check_fits
+from nn.app.example import check_fits, random_input
 from nn.datasets import one_hot
 from nn.losses import LOSSES, OUTPUT_FOR_LOSS
 from nn.module import MLP
@@ -70,10 +70,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _default_input(rng: random.Random, n: int) -> list[float]:
-    return [round(rng.uniform(-1.0, 1.0), 2) for _ in range(n)]
-
-
 def _default_target(rng: random.Random, n: int) -> list[float]:
     if n == 1:
         return [float(rng.randrange(2))]
@@ -101,7 +97,7 @@ def build(args: argparse.Namespace) -> tuple[MLP, list[float], list[float]]:
         activation: str | list[str] = acts[0] if len(acts) == 1 else acts
         model = MLP(sizes[0], sizes[1:], activation, output_activation=output, seed=args.seed)
     rng = random.Random(args.seed)
-    x = args.input if args.input is not None else _default_input(rng, model.sizes[0])
+    x = args.input if args.input is not None else random_input(rng, model.sizes[0])
     y = args.target if args.target is not None else _default_target(rng, model.sizes[-1])
     if args.example is not None:
         if args.model is None or args.input is not None:
@@ -122,7 +118,7 @@ def draw(model: MLP, seed: int, n: int) -> tuple[list[list[float]], list[list[fl
     rng = random.Random(seed)
     xs, ys = [], []
     for _ in range(n):
-        xs.append(_default_input(rng, model.sizes[0]))
+        xs.append(random_input(rng, model.sizes[0]))
         ys.append(_default_target(rng, model.sizes[-1]))
     return xs, ys
 

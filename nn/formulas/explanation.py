@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from autograd import Value, grad
 from nn import notation
@@ -67,52 +67,40 @@ def _cost_factor(loss: str, j: int, l: int, n_out: int) -> str:
     return _COSTS[loss].explain(f"a_{j}^({l})", f"y_{j}", n_out)
 
 
-def _delta_factors(
-    W: Sequence[Matrix],
-    activations: Sequence[str],
-    fp: ForwardPass,
-    bp: BackwardPass,
-    ys: Sequence[float],
-    loss: str,
-    l: int,
-    j: int,
-) -> tuple[list[tuple[str, float]], list[str]]:
-    """δ_j^(l) as factors (symbol, number) whose product it is, and lines expanding any sum."""
-    L = len(W)
-    act = activations[l - 1]
+class _Pass(NamedTuple):
+    """One example's network and its two passes by hand: what every line of the chain reads."""
+
+    W: Sequence[Matrix]
+    activations: Sequence[str]
+    fp: ForwardPass
+    bp: BackwardPass
+    ys: Sequence[float]
+    loss: str
+
+
+def _delta_factors(p: _Pass, l: int, j: int) -> list[tuple[str, float]]:
+    """δ_j^(l) as factors (symbol, number) whose product it is (``_chain_lines`` expands them)."""
+    L = len(p.W)
+    act = p.activations[l - 1]
     if l == L:
-        closed = _COSTS[loss].closed_delta
+        closed = _COSTS[p.loss].closed_delta
         if closed is not None and closed.activation == act:
-            symbol, note = closed.explain(j, l, ys)
-            return [(symbol, bp.delta[l][j])], [note]
+            return [(closed.explain(j, l, p.ys)[0], p.bp.delta[l][j])]
         row = _ACTIVATIONS[act]
         if row.hand_jacobian is not None:  # layer-wide: δ_j sums over the whole layer
-            n = len(fp.a[l])
-            dC_da = COST_DERIVATIVES[loss](fp.a[l], ys)
-            symbol = row.jacobian_text.format(l=l, j=j)
-            J = row.hand_jacobian(fp.z[l])
-            terms = [f"{_num(J[j][i])} · {_num(dC_da[i])}" for i in range(n)]
-            total = _num(bp.delta[l][j], bracket=False)
-            line = f"  {symbol} = {_sum_text(terms)} = {total}  ({row.formula}{_count(terms)})"
-            return [(symbol, bp.delta[l][j])], [line]
+            return [(row.jacobian_text.format(l=l, j=j), p.bp.delta[l][j])]
         return [
-            (f"{_ACTIVATIONS[act].prime}(z_{j}^({l}))", derivative(act, fp.z[l][j])),
-            (_cost_factor(loss, j, l, len(ys)), COST_DERIVATIVES[loss](fp.a[l], ys)[j]),
-        ], []
+            (f"{row.prime}(z_{j}^({l}))", derivative(act, p.fp.z[l][j])),
+            (_cost_factor(p.loss, j, l, len(p.ys)), COST_DERIVATIVES[p.loss](p.fp.a[l], p.ys)[j]),
+        ]
     if not _ACTIVATIONS[act].elementwise:
         raise ValueError(f"explain: layer {l} is a hidden {act} layer, which MLP does not make")
-    above = W[l]  # W^(l+1): row m holds w_{m,k}^(l+1)
-    back = math.fsum(above[m][j] * bp.delta[l + 1][m] for m in range(len(above)))
-    symbol = f"Σ_m w_{{m,{j}}}^({l + 1}) δ_m^({l + 1})"
-    prime = f"{_ACTIVATIONS[act].prime}(z_{j}^({l}))"
-    slope = derivative(act, fp.z[l][j])
-    terms = [f"{_num(above[m][j])} · {_num(bp.delta[l + 1][m])}" for m in range(len(above))]
-    line = (
-        f"  δ_{j}^({l}) = {prime} · {symbol} = {_num(slope)} · ({_sum_text(terms)}) "
-        f"= {_num(slope)} · {_num(back)} = {_num(bp.delta[l][j], bracket=False)}  "
-        f"(N002.6{_count(terms)}; δ^({l + 1}) from the layer above)"
-    )
-    return [(prime, slope), (symbol, back)], [line]
+    above = p.W[l]  # W^(l+1): row m holds w_{m,k}^(l+1)
+    back = math.fsum(above[m][j] * p.bp.delta[l + 1][m] for m in range(len(above)))
+    return [
+        (f"{_ACTIVATIONS[act].prime}(z_{j}^({l}))", derivative(act, p.fp.z[l][j])),
+        (f"Σ_m w_{{m,{j}}}^({l + 1}) δ_m^({l + 1})", back),
+    ]
 
 
 ORDERS = ("000", "002")
@@ -154,16 +142,9 @@ def _reversed_leibniz(text: str) -> str:
     return " ".join([*sums, product])
 
 
-def _output_line(
-    activations: Sequence[str],
-    fp: ForwardPass,
-    bp: BackwardPass,
-    ys: Sequence[float],
-    loss: str,
-    m: int,
-    order: str,
-) -> str:
+def _output_line(p: _Pass, m: int, order: str) -> str:
     """δ_m^(L) from the cost: σ'(z) · ∂C/∂a, or the notes' factors and their closed form."""
+    activations, fp, bp, ys, loss = p.activations, p.fp, p.bp, p.ys, p.loss
     L = len(fp.z) - 1
     act = activations[L - 1]
     row = _ACTIVATIONS[act]
@@ -194,11 +175,9 @@ def _output_line(
     return f"  δ_{m}^({L}) = {symbols} = {numbers} = {delta}  (N000.22: the cost's ∂C/∂a)"
 
 
-def _recursion_line(
-    W: Sequence[Matrix], activations: Sequence[str], fp: ForwardPass, bp: BackwardPass,
-    l: int, j: int, order: str,
-) -> str:  # fmt: skip
+def _recursion_line(p: _Pass, l: int, j: int, order: str) -> str:
     """δ_j^(l) = σ'(z_j^(l)) · Σ_m w_{m,j}^(l+1) δ_m^(l+1), with its numbers (N002.6)."""
+    W, activations, fp, bp = p.W, p.activations, p.fp, p.bp
     act = activations[l - 1]
     if not _ACTIVATIONS[act].elementwise:
         raise ValueError(f"explain: layer {l} is a hidden {act} layer, which MLP does not make")
@@ -221,25 +200,15 @@ def _recursion_line(
     )
 
 
-def _chain_lines(
-    W: Sequence[Matrix],
-    activations: Sequence[str],
-    fp: ForwardPass,
-    bp: BackwardPass,
-    ys: Sequence[float],
-    loss: str,
-    l: int,
-    j: int,
-    order: str,
-) -> list[str]:
+def _chain_lines(p: _Pass, l: int, j: int, order: str) -> list[str]:
     """Every δ the gradient needs, from δ_j^(l) up to the output layer, each with its numbers."""
-    L = len(W)
+    L = len(p.W)
     lines = []
     wanted = [j]
     for layer in range(l, L):
-        lines += [_recursion_line(W, activations, fp, bp, layer, i, order) for i in wanted]
-        wanted = list(range(len(fp.z[layer + 1])))
-    lines += [_output_line(activations, fp, bp, ys, loss, m, order) for m in wanted]
+        lines += [_recursion_line(p, layer, i, order) for i in wanted]
+        wanted = list(range(len(p.fp.z[layer + 1])))
+    lines += [_output_line(p, m, order) for m in wanted]
     return [part for line in lines for part in line.split("\n")]
 
 
@@ -317,7 +286,8 @@ def _explain(
     out = model(xv)
     (engine,) = grad(ENGINE_LOSSES[loss](out, ys), [param])
 
-    factors, _ = _delta_factors(W, activations, fp, bp, ys, loss, l, j)
+    chain = _Pass(W, activations, fp, bp, ys, loss)
+    factors = _delta_factors(chain, l, j)
     if k is None:
         target = f"∂C/∂b_{j}^({l})"
     else:
@@ -337,7 +307,7 @@ def _explain(
         [
             f"{target} = {leibniz}  (the chain rule, 000 eq. 11 and 25–29)",
             head,
-            *_chain_lines(W, activations, fp, bp, ys, loss, l, j, order),
+            *_chain_lines(chain, l, j, order),
             _verdict(hand, float(engine), scale),
         ]
     )

@@ -8,7 +8,8 @@ from pathlib import Path
 from autograd import no_grad
 from nn import train as training
 from nn.app import options
-from nn.app.base import CommandError, Formatter
+from nn.app.base import Formatter
+from nn.app.example import check_input
 
 NAME = "predict"
 HELP = "the predicted class of a trained model for examples of its data or given inputs"
@@ -53,10 +54,7 @@ def run(args: argparse.Namespace) -> int:
             cases.append((f"example {n} (class {label})", x))
     else:
         for x in args.input:
-            if len(x) != model.sizes[0]:
-                raise CommandError(
-                    f"--input has {len(x)} numbers but the network has {model.sizes[0]} inputs"
-                )
+            check_input(x, model.sizes)
             cases.append((f"x = {x}", x))
     for what, x in cases:
         with no_grad():

@@ -29,6 +29,22 @@ DESCRIPTION = (
 FORMATTER = Formatter
 
 
+#: (setting, how its text is read, help) for each numeric setting of nn.train.SETTINGS.
+_SETTING_OPTIONS: tuple[tuple[str, type[int] | type[float], str], ...] = (
+    ("epochs", int, "passes over the data"),
+    ("lr", float, "the learning rate α"),
+    ("batch_size", int, "examples per SGD step"),
+    ("test_fraction", float, "share held out for test"),
+    (
+        "samples",
+        int,
+        f"examples to use, 4 to {training.MAX_SAMPLES:,}: moons generates this many "
+        "(default 200), digits takes a stratified subset (default all 1,797)",
+    ),
+    ("noise", float, "moons: Gaussian noise σ"),
+)
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The options of ``chainrule train``; the defaults are ``nn.train.TrainConfig``'s."""
     d = training.TrainConfig()
@@ -51,45 +67,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "binary_cross_entropy, otherwise --activation)",
     )
     p.add_argument("--loss", choices=list(LOSSES), default=d.loss, help="the cost of one example")
-    p.add_argument(
-        "--epochs",
-        type=options.setting("epochs", int),
-        default=d.epochs,
-        help="passes over the data",
-    )
-    p.add_argument(
-        "--lr", type=options.setting("lr", float), default=d.lr, help="the learning rate α"
-    )
-    p.add_argument(
-        "--batch-size",
-        type=options.setting("batch_size", int),
-        default=d.batch_size,
-        help="examples per SGD step",
-    )
+    # The run's numeric settings: one row each, held to nn.train.SETTINGS by options.setting.
+    for name, convert, help_text in _SETTING_OPTIONS:
+        default = None if name == "samples" else getattr(d, name)  # samples: the dataset's own
+        p.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=options.setting(name, convert),
+            default=default,
+            help=help_text,
+        )
     p.add_argument(
         "--seed",
         type=options.whole_number,
         default=d.seed,
         help="seeds the split, weights and order",
-    )
-    p.add_argument(
-        "--test-fraction",
-        type=options.setting("test_fraction", float),
-        default=d.test_fraction,
-        help="share held out for test",
-    )
-    p.add_argument(
-        "--samples",
-        type=options.setting("samples", int),
-        default=None,
-        help=f"examples to use, 4 to {training.MAX_SAMPLES:,}: moons generates this many "
-        "(default 200), digits takes a stratified subset (default all 1,797)",
-    )
-    p.add_argument(
-        "--noise",
-        type=options.setting("noise", float),
-        default=d.noise,
-        help="moons: Gaussian noise σ",
     )
     p.add_argument(
         "--compile",
