@@ -210,16 +210,21 @@ def profile_step(variant: Variant, samples: Sequence[Sample], calls: int) -> str
 
 
 def check_close(what: str, a: Sequence[float], b: Sequence[float], rel: float, abs_: float) -> str:
-    """Raise CheckError unless a and b agree entry by entry; else a line saying how closely."""
+    """Raise CheckError unless a and b agree entry by entry; else a line saying how closely.
+
+    The line gives the largest relative difference, |x − y| / max(|x|, |y|), which is what
+    the tolerance bounds: an absolute one says nothing about gradients of 1e30 or of 1e-30.
+    """
     if len(a) != len(b):
         raise CheckError(f"{what}: {len(a)} numbers against {len(b)}")
     worst = 0.0
     for i, (x, y) in enumerate(zip(a, b, strict=True)):
         if not math.isclose(x, y, rel_tol=rel, abs_tol=abs_):
             raise CheckError(f"{what}: entry {i} differs: {x!r} against {y!r}")
-        worst = max(worst, abs(x - y))
+        if x != y:
+            worst = max(worst, abs(x - y) / max(abs(x), abs(y)))
     count = f"{len(a)} number" + ("s" if len(a) != 1 else "")
-    return f"  ok: {what} ({count}, largest difference {worst:.1e})"
+    return f"  ok: {what} ({count}, largest relative difference {worst:.1e})"
 
 
 # Tolerances. SAME_ORDER: both sides do the same float operations in the same order, so they

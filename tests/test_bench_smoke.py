@@ -96,6 +96,13 @@ def test_chainrule_networks_match_the_floor(
     assert all(line.startswith("  ok:") for line in lines)
 
 
+def test_check_close_reports_the_relative_difference() -> None:
+    # Gradients near 1e30 that agree to one unit in the last place differ by 1e14 absolutely.
+    big = 2.0**100
+    line = measure.check_close("big", [big, 1.0], [big * (1 + 2.0**-52), 1.0], 1e-12, 0.0)
+    assert "largest relative difference 2.2e-16" in line
+
+
 def test_check_close_rejects_different_numbers() -> None:
     assert "ok" in measure.check_close("same", [1.0, 2.0], [1.0, 2.0 + 1e-15], 1e-12, 0.0)
     with pytest.raises(measure.CheckError, match="entry 1 differs"):
