@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP_TEST := $(VENV)/.installed-test
 STAMP_DEMO := $(VENV)/.installed-demo
 
-.PHONY: help demo test lint fmt typecheck pytest bench clean
+.PHONY: help demo test lint fmt typecheck pytest bench figures clean
 
 # `make help` prints the `## ` text of every target below, so the list cannot fall behind.
 help: ## list the targets
@@ -53,6 +53,10 @@ pytest: $(STAMP_TEST) ## the test suite only
 bench: $(STAMP_TEST) ## compare speed and memory with micrograd (bench/)
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python -m bench.run --write
+
+figures: $(STAMP_TEST) ## measure the README's other figures (demo, explorer, make test) and rewrite them
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m bench.figures --all --write
 
 clean: ## remove .venv and generated files
 	rm -rf $(VENV) out .mypy_cache .pytest_cache .ruff_cache .hypothesis

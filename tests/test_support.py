@@ -6,6 +6,7 @@ import pytest
 
 from nn.module import MLP
 from tests.support.notes import TOL, batch_cost, engine_gradients, rel_err
+from tests.support.svg import svg_cluster_boxes
 
 
 def test_rel_err_is_normwise_because_sums_cancel() -> None:
@@ -43,6 +44,23 @@ def test_engine_gradients_match_backward() -> None:
         for g in [*row, bj]
     ]
     assert in_that_order == by_backward  # the same pass: exactly equal
+
+
+def test_cluster_boxes_span_the_outline_of_each_cluster() -> None:
+    """A rounded cluster (a path with corner curves) and a square one (a polygon), written the
+    way Graphviz writes them, give the boxes read off by hand."""
+    svg = """<svg xmlns="http://www.w3.org/2000/svg"><g class="graph">
+    <g class="cluster"><title>cluster_r</title>
+    <path fill="none" d="M20,-100C20,-100 90,-100 90,-100 96,-100 100,-96 100,-90C100,-90 100,-30
+    100,-30 100,-24 96,-20 90,-20C90,-20 20,-20 20,-20 14,-20 10,-24 10,-30C10,-30 10,-90 10,-90
+    10,-96 14,-100 20,-100"/><text x="55" y="-85">neuron 0</text></g>
+    <g class="cluster"><title>cluster_s</title>
+    <polygon fill="none" points="8,-10 8,4.5 120,4.5 120,-10 8,-10"/></g>
+    <g class="node"><title>n</title><polygon points="0,0 1,1 2,2"/></g></g></svg>"""
+    assert svg_cluster_boxes(svg) == {
+        "cluster_r": (10.0, -100.0, 100.0, -20.0),
+        "cluster_s": (8.0, -10.0, 120.0, 4.5),
+    }
 
 
 def test_no_test_module_imports_another() -> None:

@@ -19,8 +19,9 @@ import pytest
 
 import viz
 from autograd import Value
-from nn import MLP, squared_error
+from nn import MLP, cross_entropy, squared_error
 from tests.support.browser import open_page, start_browser
+from tests.support.svg import svg_cluster_boxes
 from viz.graph import (
     SHADE_RGB,
     evaluation_order,
@@ -274,20 +275,31 @@ def test_shading_is_linear_in_abs_grad_relative_to_the_largest() -> None:
     assert "BGCOLOR" not in viz.draw(c).source
 
 
-def test_clusters_group_each_neuron_and_layer_by_the_notes_labels() -> None:
+@pytest.mark.parametrize("reversed_by_renderer", [False, True])
+def test_clusters_group_each_neuron_and_layer_by_the_notes_labels(
+    monkeypatch: pytest.MonkeyPatch, reversed_by_renderer: bool
+) -> None:
+    # Which way round the neurons are written depends on the renderer (see the SVG test
+    # below); here it is fixed, so that the text is known.
+    monkeypatch.setattr(
+        viz.graph, "clusters_come_out_reversed", lambda rankdir: reversed_by_renderer
+    )
     model = MLP(2, [2, 1], seed=3)
     cost = squared_error(model.forward([0.5, -1.0]), [1.0])
     cost.backward()
     source = viz.draw(cost, cluster=True).source
     blocks = _subgraph_blocks(source)
+    neurons = ["cluster_layer1_neuron0", "cluster_layer1_neuron1"]
     assert list(blocks) == [
         "cluster_layer0",
         "cluster_layer1",
-        "cluster_layer1_neuron0",
-        "cluster_layer1_neuron1",
+        *(neurons[::-1] if reversed_by_renderer else neurons),
         "cluster_layer2",
         "cluster_layer2_neuron0",
     ]
+    # Few crossing-minimisation sweeps, so that the written order survives the layout.
+    assert "mclimit=0.1" in source.splitlines()[1]
+    assert "mclimit" not in viz.draw(cost).source
     order = evaluation_order(cost)
     for l in (1, 2):
         for j, neuron in enumerate(model.layers[l - 1].neurons):
@@ -306,6 +318,38 @@ def test_clusters_group_each_neuron_and_layer_by_the_notes_labels() -> None:
             assert members == expected, (l, j)
     # The input x (constants of the layer-1 z's) is one table in layer 0.
     assert re.findall(r"^\s*(x\d+) \[", blocks["cluster_layer0"], flags=re.M) == ["x0"]
+
+
+#: Small networks whose neurons tie for every crossing (each joined to all the inputs and all
+#: the next layer), the case where Graphviz shuffled them: squared error, and a softmax output.
+ORDERED_CASES = [
+    ((2, 3, 3, 2), "sigmoid", squared_error),
+    ((3, 4, 3), "softmax", cross_entropy),
+]
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+@pytest.mark.parametrize(("sizes", "output", "loss"), ORDERED_CASES)
+def test_clustered_neurons_come_out_in_index_order(
+    rankdir: str, sizes: tuple[int, ...], output: str, loss: Any
+) -> None:
+    """Rendered by the project's renderer, neuron j's box is above neuron j + 1's (LR, RL) or
+    to its left (TB, BT), in every layer: the order of ``draw_network`` and of the notes."""
+    model = MLP(sizes[0], list(sizes[1:]), output_activation=output, seed=2)
+    y = [0.0] * sizes[-1]
+    y[-1] = 1.0
+    cost = loss(model([0.25 * (k + 1) for k in range(sizes[0])]), y)
+    cost.backward()
+    boxes = svg_cluster_boxes(viz.to_svg(cost, cluster=True, rankdir=rankdir))
+    for l, n in enumerate(sizes[1:], start=1):
+        for j in range(n - 1):
+            _, _, right, bottom = boxes[f"cluster_layer{l}_neuron{j}"]
+            next_left, next_top, _, _ = boxes[f"cluster_layer{l}_neuron{j + 1}"]
+            # Disjoint boxes, in order: the next one starts where this one has ended.
+            if rankdir in ("LR", "RL"):
+                assert bottom <= next_top, (rankdir, l, j)
+            else:
+                assert right <= next_left, (rankdir, l, j)
 
 
 def _subgraph_blocks(source: str) -> dict[str, str]:

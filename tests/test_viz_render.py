@@ -276,6 +276,54 @@ def test_a_renderer_that_never_answers_is_stopped(
     assert not (tmp_path / "g.svg").exists()
 
 
+def probe_answer(top_of_a: float, top_of_b: float) -> str:
+    """A renderer's SVG for the cluster-order probe: boxes a and b, their tops at these y."""
+    return "".join(
+        f'<g class="node"><title>{name}</title>\n'
+        f'<polygon fill="none" points="10,{top + 30} 10,{top} 60,{top} 60,{top + 30}"/></g>'
+        for name, top in (("a", top_of_a), ("b", top_of_b))
+    )
+
+
+@pytest.mark.parametrize(
+    ("top_of_a", "top_of_b", "rankdir", "reversed_"),
+    [
+        (20.0, 80.0, "LR", False),  # a, written first, on top: the written order holds
+        (80.0, 20.0, "LR", True),  # b on top: this renderer turns the order round
+        (80.0, 20.0, "RL", True),
+        (80.0, 20.0, "TB", False),  # one above the other at the same x: not "left of" in TB
+    ],
+)
+def test_the_cluster_order_is_asked_of_the_renderer(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    top_of_a: float,
+    top_of_b: float,
+    rankdir: str,
+    reversed_: bool,
+) -> None:
+    bindir = tmp_path / "bin"
+    svg = probe_answer(top_of_a, top_of_b)
+    fake_program(bindir, "dot", f"{SWALLOW_STDIN}printf '%s' '{svg}'\n")
+    only_these(monkeypatch, bindir)
+    assert viz.backend.clusters_come_out_reversed(rankdir) is reversed_
+
+
+def test_the_cluster_order_defaults_to_the_written_one_when_the_renderer_cannot_say(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    only_these(monkeypatch, tmp_path / "empty")
+    assert viz.backend.clusters_come_out_reversed("LR") is False  # no renderer at all
+    failing = tmp_path / "failing"
+    fake_program(failing, "dot", f"{SWALLOW_STDIN}printf '%s' '{probe_answer(80, 20)}'; exit 1\n")
+    only_these(monkeypatch, failing)
+    assert viz.backend.clusters_come_out_reversed("LR") is False
+    mute = tmp_path / "mute"
+    fake_program(mute, "dot", SWALLOW_STDIN)
+    only_these(monkeypatch, mute)
+    assert viz.backend.clusters_come_out_reversed("LR") is False
+
+
 def test_to_svg_without_renderer_raises_and_writes_nothing(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 from autograd import Constant, Value
 from nn.checks import is_int
 from nn.notation import parse_label
-from viz.backend import run_renderer
+from viz.backend import CLUSTER_MCLIMIT, clusters_come_out_reversed, run_renderer
 
 try:
     import graphviz
@@ -384,6 +384,7 @@ def _draw(
             "rankdir": rankdir,
             "fontname": FONT,
             **({} if spacing is None else {"ranksep": f"{spacing:g}"}),
+            **({"mclimit": CLUSTER_MCLIMIT} if cluster else {}),
         },
         # Records are HTML tables on a shape-less node with no minimum size, so that edges end
         # at the table's border rather than at Graphviz's default 0.75 x 0.5 inch box.
@@ -398,7 +399,7 @@ def _draw(
         edge_attr={"fontname": FONT, "fontsize": "10"},
     )
     if cluster:
-        _emit_clustered(g, nodes)
+        _emit_clustered(g, nodes, reverse=clusters_come_out_reversed(rankdir))
     else:
         for n in nodes:
             g.node(n.name, f"<{n.html}>", **n.attrs)
@@ -509,8 +510,15 @@ def _constants_html(xs: tuple[float, ...], digits: int) -> str:
     return f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">{rows}</TABLE>'
 
 
-def _emit_clustered(g: Any, nodes: list[_Node]) -> None:
-    """Emit the nodes boxed by layer, then by neuron (both in index order), then the rest."""
+def _emit_clustered(g: Any, nodes: list[_Node], reverse: bool) -> None:
+    """Emit the nodes boxed by layer, then by neuron, then the rest.
+
+    The neurons of a layer must come out in index order, neuron 0 first (on top in LR, on the
+    left in TB), as ``draw_network`` draws them. Graphviz takes no order constraint between
+    clusters; the graph's ``mclimit`` keeps the order they are written in, which the renderer
+    may turn round: ``reverse`` writes them last to first for such a renderer
+    (``viz.backend.clusters_come_out_reversed``).
+    """
     layers: dict[int, dict[int | None, list[_Node]]] = {}
     for n in nodes:
         if n.group is not None:
@@ -522,7 +530,7 @@ def _emit_clustered(g: Any, nodes: list[_Node]) -> None:
             neurons = layers[layer]
             for n in neurons.get(None, []):
                 lg.node(n.name, f"<{n.html}>", **n.attrs)
-            for j in sorted(k for k in neurons if k is not None):
+            for j in sorted((k for k in neurons if k is not None), reverse=reverse):
                 name = f"cluster_layer{layer}_neuron{j}"
                 with lg.subgraph(name=name, graph_attr={**box, "label": f"neuron {j}"}) as ng:
                     for n in neurons[j]:

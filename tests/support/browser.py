@@ -65,16 +65,31 @@ def output_dir() -> Path:
     return folder
 
 
+class BrowserMissing(RuntimeError):  # noqa: N818 (it is not an error of the caller's)
+    """There is no headless Chromium, or no Selenium to drive it; the message says what to do."""
+
+
 def start_browser(profile: Path) -> Any:
     """A headless Chromium with a fresh profile in ``profile``; the test skips without one."""
+    try:
+        return launch_chromium(profile)
+    except BrowserMissing:
+        pytest.skip(SKIP_REASON)
+
+
+def launch_chromium(profile: Path) -> Any:
+    """A headless Chromium with a fresh profile in ``profile``; ``BrowserMissing`` without one.
+
+    Outside the tests too: ``bench/figures.py`` measures the explorer's pages in it.
+    """
     found = find_chromium()
     if found is None:
-        pytest.skip(SKIP_REASON)
+        raise BrowserMissing(SKIP_REASON)
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        pytest.skip(SKIP_REASON)
+    except ImportError as e:
+        raise BrowserMissing(SKIP_REASON) from e
     browser, driver = found
     options = webdriver.ChromeOptions()
     options.binary_location = browser
@@ -119,6 +134,25 @@ def requested_urls(chrome: Any) -> list[str]:
         if message.get("method") == "Network.requestWillBeSent":
             urls.append(str(message["params"]["request"]["url"]))
     return urls
+
+
+def load_event_seconds(chrome: Any) -> float:
+    """Seconds from the start of the last navigation to the end of its load event, as the page
+    itself timed them (Navigation Timing): the page parsed, its script run, the graph drawn."""
+    ms = chrome.execute_script("return performance.getEntriesByType('navigation')[0].loadEventEnd;")
+    return float(ms) / 1000
+
+
+def seconds_in_page(chrome: Any, script: str) -> float:
+    """Seconds ``script`` takes inside the page, timed there (no driver round trip), with the
+    layout it causes included: reading ``offsetHeight`` makes the browser lay out at once."""
+    ms = chrome.execute_script(
+        "const t = performance.now();"
+        f"{script};"
+        "void document.body.offsetHeight;"
+        "return performance.now() - t;"
+    )
+    return float(ms) / 1000
 
 
 def shown_cells(chrome: Any, head: str) -> dict[int, str]:

@@ -7,6 +7,7 @@ point both at temporary folders holding exactly the programs a case needs.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import stat
 import sys
@@ -67,6 +68,27 @@ def svg_edges(svg: str | bytes) -> dict[str, dict[str, str]]:
         assert title.text is not None
         edges[title.text] = dict(path.attrib)
     return edges
+
+
+def svg_cluster_boxes(svg: str | bytes) -> dict[str, tuple[float, float, float, float]]:
+    """Each cluster's box by its DOT name: (left, top, right, bottom) in SVG coordinates.
+
+    Graphviz draws a cluster as one polygon, or a path when its style is rounded; the corner
+    curves' control points lie on the box's sides, so the extremes of all the points are its
+    edges. SVG's y grows downwards: a smaller top is higher on the page.
+    """
+    boxes = {}
+    for g in _groups(svg, "cluster"):
+        title = g.find(f"{SVG_NS}title")
+        assert title is not None
+        assert title.text is not None
+        outline = next(e for e in g.iter() if e.tag in (f"{SVG_NS}path", f"{SVG_NS}polygon"))
+        text = outline.get("d") or outline.get("points") or ""
+        points = [(float(x), float(y)) for x, y in re.findall(r"(-?[\d.]+),(-?[\d.]+)", text)]
+        assert points, f"cluster {title.text} has no outline"
+        xs, ys = [x for x, _ in points], [y for _, y in points]
+        boxes[title.text] = (min(xs), min(ys), max(xs), max(ys))
+    return boxes
 
 
 def svg_text_elements(svg: str | bytes) -> list[ET.Element]:
