@@ -125,5 +125,7 @@ def run(args: argparse.Namespace) -> int:
         graph = draw(cost, args.rankdir, digits=args.digits, shade=args.shade, cluster=args.cluster)
     with writing(out):
         written = render(graph, out, format=fmt)
+    if example.about:  # which example of the model's data set is drawn
+        print(example.about)
     print(f"wrote {written}")
     return 0
