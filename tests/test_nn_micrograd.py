@@ -305,11 +305,14 @@ def test_demo_trains_like_micrograd_for_all_its_steps() -> None:
 
     micrograd is the oracle: the same starting weights (the same seed), then at every step the
     same loss and the same accuracy, and at the end the same weights and the same accuracy.
-    micrograd's 100 steps take 25 to 35 s on two shared cores (chainrule's 3 to 8 s), the price
-    of comparing the whole run rather than its start; so they run once, in this one test, which
-    also holds the checks of chainrule's own run (no second one elsewhere). The cycle
+    The test takes about 30 s on two shared cores, micrograd's 100 steps nearly all of it
+    (chainrule's take 3 to 5 s): the price of comparing the whole run rather than its start.
+    So they run once, in this one test, which also holds the checks of chainrule's own run (no
+    second run elsewhere). The cycle
     collector is off while they run: with it on, its passes over each step's live graph take
-    minutes (micrograd_backward above says why the graphs are still freed).
+    minutes (micrograd_backward above says why the graphs are still freed). chainrule's graphs
+    hold no cycles, so its run goes without the collector too: with it, the collector's passes
+    over the whole test session's heap cost seconds more.
     """
     mg_engine, mg_nn = _micrograd()
     random.seed(1337)
@@ -318,10 +321,13 @@ def test_demo_trains_like_micrograd_for_all_its_steps() -> None:
     theirs = mg_nn.MLP(2, [16, 16, 1])
     # Same seed, same draws: the very same starting weights, so == on floats.
     assert [p.data for p in ours.parameters()] == [p.data for p in theirs.parameters()]
-    ours_run = list(demo_steps(ours, Value, MOONS, STEPS))
+    gc.collect()
     gc.disable()
     try:
+        ours_run = list(demo_steps(ours, Value, MOONS, STEPS))
         theirs_run = list(demo_steps(theirs, mg_engine.Value, MOONS, STEPS, micrograd_backward))
+        # Neither run left a cycle behind: each step's graph went as soon as it was dropped.
+        assert gc.collect() == 0
     finally:
         gc.enable()
     assert len(ours_run) == len(theirs_run) == STEPS
