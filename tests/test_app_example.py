@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from nn import train as training
 from nn.app.base import BadOptionError, CommandError, Parser
 from nn.app.example import add_network_arguments, build_example, check_fits
 from nn.datasets import make_moons
@@ -69,6 +70,66 @@ def test_a_saved_model_runs_on_an_example_of_its_dataset(tmp_path: Path) -> None
     assert example.x in rows
     label = moons.labels[rows.index(example.x)]
     assert example.y == [1.0 if c == label else 0.0 for c in range(2)]
+
+
+def _trained_on_odd_moons(path: Path) -> list[list[float]]:
+    """A model file recording moons unlike train's default ones; the rows of those moons."""
+    config = training.TrainConfig(dataset="moons", samples=60, noise=0.3, seed=7)
+    MLP(2, [4, 2], output_activation="softmax", seed=3).save(
+        path, data=training.data_record(config)
+    )
+    # The oracle: the same 60 points made directly, not through the model file.
+    return [list(x) for x in make_moons(60, 0.3, 7).inputs]
+
+
+def test_a_trained_model_runs_on_an_example_of_the_data_it_recorded(tmp_path: Path) -> None:
+    rows = _trained_on_odd_moons(tmp_path / "m.json")
+    for seed in range(3):
+        example = build_example(parse("--model", str(tmp_path / "m.json"), "--seed", str(seed)))
+        # One of the model's own 60 points, not one of train's default 200.
+        assert example.x in rows
+        n = rows.index(example.x)
+        label = make_moons(60, 0.3, 7).labels[n]
+        assert example.y == [1.0 if c == label else 0.0 for c in range(2)]
+        assert example.about == f"example {n} of the moons data (class {label})"
+
+
+def test_example_n_is_that_example_of_the_recorded_data(tmp_path: Path) -> None:
+    rows = _trained_on_odd_moons(tmp_path / "m.json")
+    labels = make_moons(60, 0.3, 7).labels
+    for n in (0, 17, 59):
+        example = build_example(parse("--model", str(tmp_path / "m.json"), "--example", str(n)))
+        assert example.x == rows[n]  # the very same floats: exactness is the point
+        assert example.y == [1.0 if c == labels[n] else 0.0 for c in range(2)]
+    # A target of one's own for the example's input.
+    example = build_example(
+        parse("--model", str(tmp_path / "m.json"), "--example", "3", "--target", "0.25,0.75")
+    )
+    assert (example.x, example.y) == (rows[3], [0.25, 0.75])
+    with pytest.raises(CommandError, match=r"--example 60 is out of range: .* examples 0\.\.59"):
+        build_example(parse("--model", str(tmp_path / "m.json"), "--example", "60"))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("--example", "0"), ("--arch", "2,2", "--example", "0")],
+)
+def test_example_without_a_model_is_refused(argv: tuple[str, ...]) -> None:
+    with pytest.raises(BadOptionError, match="--example needs --model"):
+        build_example(parse(*argv))
+
+
+def test_example_and_input_together_are_refused(tmp_path: Path) -> None:
+    _trained_on_odd_moons(tmp_path / "m.json")
+    args = parse("--model", str(tmp_path / "m.json"), "--example", "0", "--input", "0.5,0.5")
+    with pytest.raises(BadOptionError, match="and no --input"):
+        build_example(args)
+
+
+def test_example_of_a_file_without_its_data_record_uses_the_built_in_data(tmp_path: Path) -> None:
+    MLP(2, [4, 2], output_activation="softmax", seed=3).save(tmp_path / "m.json")
+    example = build_example(parse("--model", str(tmp_path / "m.json"), "--example", "5"))
+    assert example.x == list(make_moons(200, 0.1, 0).inputs[5])
 
 
 def test_a_loss_that_does_not_fit_the_output_layer_is_refused() -> None:

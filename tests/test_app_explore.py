@@ -16,7 +16,9 @@ import pytest
 
 from autograd import topological_order
 from nn import MLP, cross_entropy, squared_error
+from nn import train as training
 from nn.app.main import main
+from nn.datasets import make_moons, one_hot
 from tests.support.browser import go, load_clean, shown_grads, start_browser
 from viz.graph import format_number
 
@@ -67,6 +69,29 @@ def test_a_saved_model_is_explored_on_an_example_of_its_dataset(
     model = MLP.load(tmp_path / "moons.json")
     cost = cross_entropy(model.forward([0.1, 0.2]), [1.0, 0.0])
     assert len(re.findall(r'data-node="\d+"', page)) == len(topological_order(cost))
+
+
+def test_example_n_of_a_trained_model_is_explored_and_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = training.TrainConfig(dataset="moons", samples=60, noise=0.3, seed=7)
+    MLP(2, [3, 2], output_activation="softmax", seed=3).save(
+        tmp_path / "m.json", data=training.data_record(config)
+    )
+    out = tmp_path / "m.html"
+    status, stdout, err = run(
+        capsys, "--model", str(tmp_path / "m.json"), "--example", "17", "--out", str(out)
+    )
+    assert (status, err) == (0, "")
+    moons = make_moons(60, 0.3, 7)  # the model's own data, made here directly
+    label = moons.labels[17]
+    assert stdout == f"example 17 of the moons data (class {label})\nwrote {out}\n"
+    model = MLP.load(tmp_path / "m.json")
+    cost = cross_entropy(model.forward(moons.inputs[17]), one_hot(label, 2))
+    cost.backward()
+    # The page holds the engine's grads of that very step, in topological order.
+    want = [format_number(float(v.grad), 4) for v in topological_order(cost)]
+    assert engine_grads(out.read_text(encoding="utf-8")) == want
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,10 @@ from pathlib import Path
 import pytest
 
 import viz
+from nn import train as training
 from nn.app.commands import graph
 from nn.app.main import run_alone
+from nn.datasets import make_moons
 from nn.losses import binary_cross_entropy, cross_entropy
 from nn.module import MLP
 from tests.support.cli import SVG, assert_one_line_error, run
@@ -141,7 +143,8 @@ def test_digits_seed_shade_cluster(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
             2,
             "argument --digits: 'many' is not a number of significant digits",
         ),
-        (["--out", "picture.gif"], 2, "cannot tell the format from the suffix '.gif'"),
+        (["--out", "picture.pdf"], 2, "writes SVG, PNG, DOT, which the suffix '.pdf' does not"),
+        (["--out", "picture"], 2, "which the suffix '' does not name; end the name with one of"),
         (["--rankdir", "XY"], 2, "argument --rankdir: invalid choice: 'XY'"),
         (["--activation", "swish"], 2, "argument --activation: invalid choice: 'swish'"),
         (["--loss", "hinge"], 2, "argument --loss: invalid choice: 'hinge'"),
@@ -224,6 +227,24 @@ def test_a_saved_model_is_drawn_on_an_example_of_its_dataset(tmp_path: Path) -> 
     w = MLP.load(tmp_path / "m.json").w(1, 0, 0).data
     assert f"data {viz.graph.format_number(w, 4)}</TD>" in source
     assert "<exp>" in source  # softmax output, so cross entropy by default
+
+
+def test_example_n_of_a_trained_model_is_drawn_and_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = training.TrainConfig(dataset="moons", samples=60, noise=0.3, seed=7)
+    MLP(2, [3, 2], output_activation="softmax", seed=5).save(
+        tmp_path / "m.json", data=training.data_record(config)
+    )
+    out = tmp_path / "g.dot"
+    assert viz_main(["--model", str(tmp_path / "m.json"), "--example", "4", "--out", str(out)]) == 0
+    moons = make_moons(60, 0.3, 7)  # the model's own data, made here directly
+    assert capsys.readouterr().out == (
+        f"example 4 of the moons data (class {moons.labels[4]})\nwrote {out}\n"
+    )
+    source = out.read_text()
+    for x in moons.inputs[4]:
+        assert f"<TD>{viz.graph.format_number(x, 4)}</TD>" in source
 
 
 def test_a_graph_too_big_to_lay_out_is_refused_at_once(tmp_path: Path) -> None:

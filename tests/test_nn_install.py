@@ -32,13 +32,18 @@ def grad(fun, argnum=0):
 FOREIGN_INIT_FAILING = "import numpy_that_is_not_installed  # noqa\n"
 
 
-def run_python(code: str, path: Path, *flags: str) -> subprocess.CompletedProcess[str]:
+def run_python(
+    code: str, path: Path, *flags: str, checkout: bool = True
+) -> subprocess.CompletedProcess[str]:
     """``python FLAGS -c code`` run in ``path``, with ``path`` first on sys.path.
 
     (``-c`` puts the working directory first: run from the checkout, its own autograd would
-    come before the one simulated.)
+    come before the one simulated.) Then, with ``checkout``, this checkout, so that nn and viz
+    are the code under test even where the environment's install points at another copy;
+    its autograd comes after the simulated one, as an installed chainrule's would.
     """
-    env = {**os.environ, "PYTHONPATH": str(path)}
+    where = [str(path), str(REPO)] if checkout else [str(path)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(where)}
     return subprocess.run(
         [sys.executable, *flags, "-c", code],
         cwd=path,
@@ -121,6 +126,30 @@ def test_installed_command_says_it_too(tmp_path: Path) -> None:
     assert "another package's autograd" in done.stderr
 
 
+def test_python_m_viz_says_it_too_and_import_viz_survives(tmp_path: Path) -> None:
+    # python -m viz is chainrule graph under another name: the same one line, the same status.
+    origin = foreign_package(tmp_path, FOREIGN_INIT)
+    done = run_python("import runpy; runpy.run_module('viz', run_name='__main__')", tmp_path)
+    assert done.returncode == install.EXIT_INSTALL
+    assert done.stdout == ""
+    lines = done.stderr.splitlines()
+    assert len(lines) == 1, done.stderr
+    assert f"loads another package's autograd ({origin})" in lines[0]
+    assert (
+        "fix: pip uninstall -y autograd, then pip install --force-reinstall --no-deps" in lines[0]
+    )
+    # import viz loads none of its modules that need the engine; its names say why they fail.
+    code = (
+        "import sys, viz; print(sorted(m for m in sys.modules if m.startswith('viz.')))\n"
+        "try:\n    viz.draw\nexcept ImportError as e:\n    print('ImportError', e)"
+    )
+    done = run_python(code, tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "[]"
+    assert lines[1].startswith("ImportError chainrule: `import autograd` loads another package's")
+
+
 def test_autograd_without_init_is_named(tmp_path: Path) -> None:
     # What `pip uninstall autograd` leaves when HIPS autograd had replaced chainrule's
     # __init__.py: the engine's other files in a directory that is now a namespace package.
@@ -129,7 +158,7 @@ def test_autograd_without_init_is_named(tmp_path: Path) -> None:
     (tmp_path / "autograd").mkdir()
     (tmp_path / "autograd" / "engine.py").write_text("", encoding="utf-8")
     shutil.copy(REPO / "nn" / "install.py", tmp_path / "install_check.py")
-    done = run_python(CHECK_ALONE, tmp_path, "-S")
+    done = run_python(CHECK_ALONE, tmp_path, "-S", checkout=False)
     assert done.returncode == 0, done.stderr
     assert f"autograd package in {tmp_path / 'autograd'} has no __init__.py" in done.stdout
     assert "fix: pip install --force-reinstall --no-deps chainrule" in done.stdout
@@ -137,7 +166,7 @@ def test_autograd_without_init_is_named(tmp_path: Path) -> None:
 
 def test_no_autograd_at_all_is_named(tmp_path: Path) -> None:
     shutil.copy(REPO / "nn" / "install.py", tmp_path / "install_check.py")
-    done = run_python(CHECK_ALONE, tmp_path, "-S")
+    done = run_python(CHECK_ALONE, tmp_path, "-S", checkout=False)
     assert done.returncode == 0, done.stderr
     assert "no package named autograd" in done.stdout
 

@@ -238,11 +238,12 @@ def check_every_panel(chrome: Any, root: Value) -> None:
         text = chrome.find_element(By.ID, "details").text
         assert f"data = {format_number(v.data, 17)}" in text
         assert f"grad after the whole pass = {format_number(float(v.grad), 17)}" in text
-        # "∂(formula)/∂arg = text = number (arg is …, node p)", one line per parent.
+        # "∂(formula)/∂arg = text = number (arg is …, node p)", or "(arg is node p)" for a
+        # parent with no name, one line per parent.
         lines = [line for line in text.splitlines() if line.startswith("∂(")]
         assert len(lines) == len(v.parents)
         for j, line in enumerate(lines):
-            m = re.search(r" = (\S+) \(\S+ is .*, node (\d+)\)$", line)
+            m = re.search(r" = (\S+) \(\S+ is (?:.+, )?node (\d+)\)$", line)
             assert m is not None, line
             want = central_partial(v, j)
             assert math.isclose(float(m.group(1)), want, rel_tol=1e-5, abs_tol=1e-6), (line, want)
@@ -322,6 +323,45 @@ def test_clicking_a_value_explains_its_numbers(chrome: Any, tmp_path: Path) -> N
     )
     chrome.save_screenshot(str(output_dir() / "explore-expression.png"))
     assert console_problems(chrome) == []
+
+
+def test_the_panel_names_each_value_as_the_picture_does(chrome: Any, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    cost = squared_error(MLP(2, [2], seed=0)([0.5, -0.25]), [0.0, 1.0])
+    cost.label = "C"
+    unnamed = Value(1.5) * cost  # a value with neither a label nor a name from the picture
+    unnamed.backward()
+    order = topological_order(unnamed)
+    path = tmp_path / "names.html"
+    viz.explore(unnamed, path)
+    load_clean(chrome, path)
+
+    def panel(v: Value) -> str:
+        chrome.execute_script("window.chainrule.details(arguments[0]);", order.index(v))
+        return str(chrome.find_element(By.ID, "details").text)
+
+    # squared_error labels neither y_j nor a_j − y_j nor its square; the picture names them
+    # from the output's label, and so does the panel where they are arguments.
+    for square in (v for v in order if v.op == "**2"):
+        diff = square.parents[0]
+        a, y = diff.parents
+        j = re.fullmatch(r"a_\{(\d+)\}\^\(1\)", str(a.label))
+        assert j is not None, a.label
+        name = f"{a.label} − y_{{{j.group(1)}}}"
+        assert f"(x is {name}, node {order.index(diff)})" in panel(square)
+        assert f"(y is y_{{{j.group(1)}}}, node {order.index(y)})" in panel(diff)
+    # An unnamed value is "node k" once, not "node k, node k".
+    text = panel(unnamed)
+    assert f"is node {order.index(leaf_holding(order, 1.5))})" in text
+    assert not re.search(r"node (\d+), node \1\b", text)
+    assert console_problems(chrome) == []
+
+
+def leaf_holding(order: list[Value], data: float) -> Value:
+    """The one leaf of ``order`` holding ``data``."""
+    (leaf,) = [v for v in order if not v.parents and v.data == data]
+    return leaf
 
 
 def test_the_mlp_training_step_page_loads_and_steps(chrome: Any, tmp_path: Path) -> None:

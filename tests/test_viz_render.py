@@ -238,7 +238,8 @@ def test_no_renderer_keeps_a_dot_target_apart(
     [
         ("x.png", "svg", "names the format 'png' but format='svg'"),
         ("x.pdf", "svg", "names the format 'pdf'"),
-        ("x.pdf", None, "cannot tell the format of .* from its suffix '.pdf'"),
+        ("x.pdf", None, r"cannot write '.*x\.pdf': render writes SVG, PNG and DOT .*, not PDF"),
+        ("x.JPG", None, "not JPG; end the name with .svg, .png, .dot"),
         ("x", None, "cannot tell the format"),
     ],
 )

@@ -15,12 +15,23 @@ replays the backward pass step by step (``viz.explore``). Rendering uses the sys
 3
 """
 
-from nn.notation import LABEL_PATTERN, parse_label
-from viz.backend import FORMATS, RendererNotFound, RenderError, find_renderer
-from viz.explore import MAX_NODES, ExplorerPage, explore
-from viz.graph import Digraph, draw
-from viz.network import draw_network
-from viz.render import render, to_svg
+import nn
+
+# Another package's autograd (HIPS) in the engine's place: viz's modules, which import the
+# engine, are left unimported, as nn's are (nn.install), so that `import viz` and `python -m
+# viz` can say so in one line instead of dying in an import deep inside viz.
+if nn.INSTALL_PROBLEM is None:
+    from nn.notation import LABEL_PATTERN, parse_label
+    from viz.backend import FORMATS, RendererNotFound, RenderError, find_renderer
+    from viz.explore import MAX_NODES, ExplorerPage, explore
+    from viz.graph import Digraph, draw
+    from viz.network import draw_network
+    from viz.render import render, to_svg
+else:
+
+    def __getattr__(name: str) -> object:
+        raise ImportError(nn.INSTALL_PROBLEM)
+
 
 __all__ = [
     "FORMATS",

@@ -161,6 +161,20 @@ def label_markup(label: str) -> str:
     return f"<i>{out[0]}</i>{''.join(out[1:])}"
 
 
+def plain_name(markup: str) -> str:
+    """A derived label's HTML-like markup as plain text in the labels' own notation.
+
+    ``<SUB>0</SUB>`` becomes ``_{0}`` and ``<SUP>(2)</SUP>`` ``^(2)``, as in ``a_{0}^(2)``; other
+    tags are dropped.
+
+    >>> plain_name("(<I>a</I><SUB>0</SUB><SUP>(2)</SUP> − <I>y</I><SUB>0</SUB>)<SUP>2</SUP>")
+    '(a_{0}^(2) − y_{0})^2'
+    """
+    text = re.sub(r"<SUB>(.*?)</SUB>", r"_{\1}", markup, flags=re.IGNORECASE)
+    text = re.sub(r"<SUP>(.*?)</SUP>", r"^\1", text, flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
 def _check_model(model: Any) -> MLPLike:
     check_network(model)
     return model  # type: ignore[no-any-return]
@@ -239,6 +253,9 @@ def explore(
         entry: dict[str, Any] = {
             "label": str(v.label),
             "html": label_markup(str(v.label)) if v.label else derived.get(v, ""),
+            # What the panel and the status line call it: the picture's name for y_j, a − y
+            # and (a − y)², which have no label of their own.
+            "name": str(v.label) or plain_name(derived.get(v, "")),
             "data": num(v.data),
             "grad": num(final[i]),
             "engine": num(float(v.grad)),
@@ -544,7 +561,7 @@ _JS = r"""
     if (selected !== null) details(selected);
   }
   function name(i) {
-    return D.nodes[i].label ? D.nodes[i].label : "node " + i;
+    return D.nodes[i].name ? D.nodes[i].name : "node " + i;
   }
   function statusText() {
     if (step === 0) {
@@ -618,8 +635,10 @@ _JS = r"""
       n.parents.forEach((p, j) => {
         const [arg, text] = n.args[j];
         const d = n.partials[j];
+        // "x is a, node 4", or "x is node 2" for a value with no name.
+        const who = D.nodes[p].name ? name(p) + ", node " + p : "node " + p;
         li(ps, "∂(" + n.formula + ")/∂" + arg + " = " + text + " = " + num(d) +
-          "   (" + arg + " is " + name(p) + ", node " + p + ")");
+          "   (" + arg + " is " + who + ")");
       });
       if (n.constants.length) li(ps, "constants x = " + n.constants.join(", "));
       box.appendChild(ps);

@@ -73,6 +73,13 @@ def format_for(path: str | os.PathLike[str], format: str | None) -> str:
     named = _FORMAT_SUFFIXES.get(suffix)
     choices = ", ".join("." + f for f in FORMATS)
     if format is None:
+        if suffix in _OTHER_FORMATS:
+            # Not "cannot tell": the name says what it wants, and that is what render lacks.
+            raise ValueError(
+                f"render: cannot write {str(target)!r}: render writes SVG, PNG and DOT (what "
+                f"every renderer it finds can write), not {suffix.upper()}; end the name with "
+                f"{choices}"
+            )
         if named is None:
             raise ValueError(
                 f"render: cannot tell the format of {str(target)!r} from its suffix "

@@ -2,8 +2,9 @@
 
 Both commands draw one forward and one backward pass of a network: ``add_network_arguments``
 declares the options that choose it (``--arch`` with ``--activation``, ``--output-activation``,
-``--loss``, ``--input``, ``--target``, ``--seed``; or ``--model`` with an example of its dataset),
-each parsed by ``nn.app.options``, and ``build_example(args)`` runs the step they describe.
+``--loss``, ``--input``, ``--target``, ``--seed``; or ``--model`` with an example of the data
+set it was trained on, ``--example N`` or one drawn from ``--seed``), each parsed by
+``nn.app.options``, and ``build_example(args)`` runs the step they describe.
 ``check_fits`` is the one check that an input and a target fit a network (``explain`` uses it too).
 """
 
@@ -19,7 +20,7 @@ from autograd import Value
 from nn.activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from nn.app import options
 from nn.app.base import BadOptionError, CommandError
-from nn.datasets import load_digits, make_moons, one_hot
+from nn.datasets import Dataset, load_digits, make_moons, one_hot
 from nn.losses import COSTS_BY_NAME, LOSSES, OUTPUT_FOR_LOSS, output_problem
 from nn.module import MLP
 
@@ -41,8 +42,17 @@ def add_network_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         metavar="FILE",
         help="a model saved by chainrule train instead of --arch; its input and target are an "
-        "example of its dataset (digits for 64 inputs and 10 outputs, moons for 2 and 2) "
-        "unless --input and --target say otherwise",
+        "example of the data set it was trained on (which the file records; for a file without "
+        "that record, digits for 64 inputs and 10 outputs, moons for 2 and 2) unless --input "
+        "and --target say otherwise",
+    )
+    parser.add_argument(
+        "--example",
+        type=options.whole_number,
+        default=None,
+        metavar="N",
+        help="with --model: x and y are example N of that data set (default: one drawn from "
+        "--seed)",
     )
     parser.add_argument(
         "--activation",
@@ -106,6 +116,8 @@ class Example:
     y: list[float]
     loss: str
     cost: Value  # labelled C
+    #: Which example of a model's data set x is ("example 7 of the moons data (class 1)").
+    about: str | None = None
 
 
 def random_input(rng: random.Random, n: int) -> list[float]:
@@ -132,14 +144,21 @@ def build_example(args: argparse.Namespace) -> Example:
     x: list[float] | None = args.input
     y: list[float] | None = args.target
     loss: str | None = args.loss
+    about: str | None = None
+    if args.example is not None and (args.model is None or x is not None):
+        raise BadOptionError("--example needs --model (its data set is the model's) and no --input")
     if args.model is not None:
         model = options.load_model(args.model)
         if loss is None:
             loss = "cross_entropy" if model.activations[-1] == "softmax" else "squared_error"
         if x is None or y is None:
-            ex, ey = _dataset_example(model.sizes, rng, args.model)
-            x = ex if x is None else x
-            y = ey if y is None else y
+            data = _model_data(model.sizes, args.model)
+            n = rng.randrange(len(data)) if args.example is None else args.example
+            ex, label = options.example(data, n)
+            if x is None:
+                x = list(ex)
+                about = f"example {n} of the {data.name} data (class {label})"
+            y = one_hot(label, data.n_classes) if y is None else y
     else:
         sizes: list[int] = args.arch
         loss = loss or "squared_error"
@@ -164,21 +183,24 @@ def build_example(args: argparse.Namespace) -> Example:
         raise CommandError(f"the {loss} of this example cannot be computed: {e}") from None
     cost.label = "C"
     cost.backward()
-    return Example(model, x, y, loss, cost)
+    return Example(model, x, y, loss, cost, about)
 
 
-def _dataset_example(
-    sizes: Sequence[int], rng: random.Random, path: Path
-) -> tuple[list[float], list[float]]:
-    """One example (x, one-hot y) of the dataset a model of these sizes was trained on."""
+def _model_data(sizes: Sequence[int], path: Path) -> Dataset:
+    """The data set the model at ``path`` (of these sizes) was trained on.
+
+    The one its file records (``chainrule train`` records its data set, samples, noise and
+    seed); for a file without that record, the built-in data set its sizes fit, as train
+    makes it by default.
+    """
+    recorded = options.recorded_data(path)
+    if recorded is not None:
+        return recorded
     if sizes[0] == 64 and sizes[-1] == 10:
-        data = load_digits()
-    elif sizes[0] == 2 and sizes[-1] == 2:
-        data = make_moons(200, 0.1, 0)
-    else:
-        raise CommandError(
-            f"the model {str(path)!r} has {sizes[0]} inputs and {sizes[-1]} outputs, like no "
-            "built-in dataset (digits: 64 and 10, moons: 2 and 2): give --input and --target"
-        )
-    i = rng.randrange(len(data.inputs))
-    return list(data.inputs[i]), one_hot(data.labels[i], data.n_classes)
+        return load_digits()
+    if sizes[0] == 2 and sizes[-1] == 2:
+        return make_moons(200, 0.1, 0)
+    raise CommandError(
+        f"the model {str(path)!r} has {sizes[0]} inputs and {sizes[-1]} outputs, like no "
+        "built-in dataset (digits: 64 and 10, moons: 2 and 2): give --input and --target"
+    )

@@ -130,15 +130,23 @@ def load_model(path: Path) -> MLP:
 def trained_data(path: Path) -> Dataset:
     """Every example of the data set the model at ``path`` was trained on, rebuilt from the
     record ``chainrule train`` leaves in the model file; CommandError if it has none."""
+    data = recorded_data(path)
+    if data is None:
+        raise CommandError(
+            f"the model file '{path}' does not record its data set (chainrule train records "
+            "it; MLP.save without data= does not): give the input with --input instead"
+        )
+    return data
+
+
+def recorded_data(path: Path) -> Dataset | None:
+    """``trained_data(path)``, or None when the model file records no data set."""
     try:
         record = serialize.read(path).data
     except (OSError, ValueError) as e:
         raise CommandError(f"cannot read the model file '{path}': {e}") from None
     if record is None:
-        raise CommandError(
-            f"the model file '{path}' does not record its data set (chainrule train records "
-            "it; MLP.save without data= does not): give the input with --input instead"
-        )
+        return None
     try:
         return training.load_dataset(training.config_of_record(record))
     except (OSError, ValueError) as e:

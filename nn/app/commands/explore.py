@@ -63,5 +63,7 @@ def run(args: argparse.Namespace) -> int:
             explore(example.cost, out, digits=args.digits, model=model)
     except ValueError as e:  # a graph too big for a page, a derivative that is not finite
         raise BadOptionError(str(e)) from None
+    if example.about:  # which example of the model's data set is drawn
+        print(example.about)
     print(f"wrote {out}")
     return 0

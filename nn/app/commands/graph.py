@@ -85,9 +85,11 @@ def output_format(path: Path) -> str:
 
     fmt = path.suffix.lstrip(".").lower()
     if fmt not in FORMATS:
+        # Said so for .pdf too: the suffix is clear enough, it is the format graph lacks.
         raise BadOptionError(
-            f"--out {str(path)!r}: cannot tell the format from the suffix {path.suffix!r}; "
-            f"end the name with one of {', '.join('.' + f for f in FORMATS)}"
+            f"--out {str(path)!r}: graph writes {', '.join(f.upper() for f in FORMATS)}, which "
+            f"the suffix {path.suffix!r} does not name; end the name with one of "
+            f"{', '.join('.' + f for f in FORMATS)}"
         )
     return fmt
 
@@ -125,5 +127,7 @@ def run(args: argparse.Namespace) -> int:
         graph = draw(cost, args.rankdir, digits=args.digits, shade=args.shade, cluster=args.cluster)
     with writing(out):
         written = render(graph, out, format=fmt)
+    if example.about:  # which example of the model's data set is drawn
+        print(example.about)
     print(f"wrote {written}")
     return 0
