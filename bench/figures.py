@@ -336,18 +336,10 @@ STEPS_TIMED = 20
 
 
 def training_step(sizes: Sequence[int], seed: int = 0) -> Any:
-    """One training step's graph: nn.MLP's squared error on a seeded input, after backward."""
-    from nn import MLP, squared_error
+    """One training step's graph (nn.MLP's squared error, backward run): the browser tests' one."""
+    from tests.support.graphs import mlp_step
 
-    model = MLP(sizes[0], list(sizes[1:]), seed=seed)
-    rng = random.Random(seed)
-    x = [round(rng.uniform(0.0, 1.0), 2) for _ in range(sizes[0])]
-    y = [0.0] * sizes[-1]
-    y[rng.randrange(sizes[-1])] = 1.0
-    cost = squared_error(model(x), y)
-    cost.label = "C"
-    cost.backward()
-    return cost
+    return mlp_step(tuple(sizes), seed)[1]
 
 
 def renderer_name() -> str:

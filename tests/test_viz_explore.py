@@ -11,7 +11,6 @@ browser serves the whole module.
 from __future__ import annotations
 
 import math
-import random
 import re
 import time
 from collections.abc import Iterator
@@ -38,6 +37,7 @@ from tests.support.browser import (
     shown_grads,
     start_browser,
 )
+from tests.support.graphs import mlp_step
 from viz.graph import format_number
 
 # -- graphs the tests explore ---------------------------------------------------------------------
@@ -52,19 +52,6 @@ def fan_out() -> Value:
     d.label = "d"
     d.backward()
     return d
-
-
-def mlp_step(sizes: tuple[int, ...], seed: int = 0) -> tuple[MLP, Value]:
-    """One training step's graph: nn.MLP(sizes)'s squared error on a seeded input, backward run."""
-    model = MLP(sizes[0], list(sizes[1:]), seed=seed)
-    rng = random.Random(seed)
-    x = [round(rng.uniform(0.0, 1.0), 2) for _ in range(sizes[0])]
-    y = [0.0] * sizes[-1]
-    y[rng.randrange(sizes[-1])] = 1.0
-    cost = squared_error(model(x), y)
-    cost.label = "C"
-    cost.backward()
-    return model, cost
 
 
 def central_partial(node: Value, j: int) -> float:
