@@ -2,12 +2,15 @@
 
 ``c = compile(f, *example_args)`` calls ``f`` on fresh leaf Values holding the example
 arguments (a float becomes one ``Value``, a sequence of floats a list of them), records the
-graph ``f`` built, and generates the Python source of one function that does that graph's
-forward pass and then its backward pass, one line per operation, with no ``Value`` objects in
+graph ``f`` built, and generates the Python source (``c.source``) of that graph's forward
+pass and then its backward pass, one line per operation, with no ``Value`` objects in
 between. ``c(*args)`` runs it: it returns the output's value as a float and adds the gradient
 to ``.grad`` of every leaf Value the graph *captured* (the leaves that existed before ``f`` ran,
 such as a model's parameters; their current ``.data`` is read on every call), exactly as
-``f(*args).backward()`` would, to the last bit.
+``f(*args).backward()`` would, to the last bit. The pass is the body of a generator's
+``while True`` loop: each call resumes the generator for one pass, which ends at a ``yield``
+of the value (a plain function of that many variables would have its frame allocated anew at
+every call, which costs as much as a sizeable part of the pass).
 
 Bit-for-bit equality holds because the generated code does what the engine does, in the
 engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``
@@ -17,18 +20,22 @@ redone by the engine, so that its error or its IEEE propagation is the engine's,
 non-finite policy); the backward pass visits the nodes in the engine's order
 (``autograd.backward_order``: the reverse of a depth-first post-order from the output); each
 gradient is its first contribution as is, later ones added with ``+`` in visiting order; a
-contribution is ``upstream * partial``, the partial from the row's
-``partials`` (written out only where it is an operand itself, a constant, or one IEEE
-operation, as ``1.0 / y``); the captured leaves get ``.grad += total`` at the end.
+contribution is ``upstream * partial`` (``upstream`` itself where the partial is 1, as it is
+exactly; ``-upstream`` where it is -1), the partial from the row's ``partials``, written out
+only where the expression is the row's own and gives the row's bits on a set of ordinary and
+special operands (``1.0 / y``, ``out * σ(-x)``); the captured leaves get ``.grad += total`` at
+the end.
 
 Which programs compile correctly: those whose graph has the same shape for every argument and
 whose constants do not depend on the arguments. ``relu`` branches are fine (relu is one
 primitive). Python control flow on ``.data`` is not: an ``if x.data > 0`` takes the branch of
 the example arguments forever. A constant made from data (``v - max(u.data for u in zs)``, as
 ``nn.losses.softmax`` shifts its inputs) would be frozen at its traced value; ``compile``
-traces ``f`` a third time at arguments a few units of the 20th bit away, and if any constant or
-the graph's shape differs there, it says why in ``c.data_dependent`` and every call of ``c``
-runs ``f`` on the engine instead (the same numbers, at the engine's speed). A branch that the
+traces ``f`` a second time at arguments a few units of the 20th bit away (which also tells
+the captured leaves, the same objects in both graphs, from constants made inside ``f``), and
+if any constant or the graph's shape differs there (and not in a third trace at the example),
+it says why in ``c.data_dependent`` and every call of ``c`` runs ``f`` on the engine instead
+(the same numbers, at the engine's speed). A branch that the
 nearby arguments do not flip (``binary_cross_entropy``'s softplus branches on the sign of a
 logit) is not found that way: ``c(*args, check=True)`` also runs ``f`` eagerly and raises
 ``TraceMismatchError`` if the graph it builds differs in shape or constants from the traced
@@ -48,9 +55,9 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
 from typing import Any
 
+from autograd import rules
 from autograd.engine import Value, backward_order, enable_grad, grad
 from autograd.rules import Rule
 
@@ -114,65 +121,86 @@ def _trace(f: Callable[..., Value], args: Sequence[object]) -> tuple[Value, list
     return out, flat
 
 
-def _discover(root: Value) -> tuple[list[Value], dict[int, int]]:
-    """Every node once, in the order the engine's first pass reaches them, and consumer counts."""
+def _discover(root: Value) -> list[Value]:
+    """Every node once, in the order the engine's first pass reaches them."""
     nodes = [root]
-    count: dict[int, int] = {}
+    seen = {root}
     stack = [root] if root.parents else []
     while stack:
         for p in stack.pop().parents:
-            if id(p) in count:
-                count[id(p)] += 1
-            else:
-                count[id(p)] = 1
+            if p not in seen:
+                seen.add(p)
                 nodes.append(p)
                 if p.parents:
                     stack.append(p)
-    return nodes, count
+    return nodes
 
 
-def _backward_order(root: Value, count: dict[int, int]) -> list[Value]:
-    """The nodes with parents in the order the engine's backward pass processes them."""
-    return backward_order(root)
+#: The layout entry of a leaf that is not an argument: a captured leaf or a constant.
+_LEAF = ("leaf",)
 
 
-Shape = tuple[Any, ...]
+class _Trace:
+    """One run of ``f``: its nodes in discovery order, and its graph as comparable data.
+
+    ``layout`` holds each node's rule and its parents' positions (or which argument a leaf
+    is); the numbers that must agree bit for bit, constants of operations and of leaves, are
+    compared apart, at the positions listed in ``constants`` and ``leaves``.
+    """
+
+    __slots__ = ("args", "constants", "layout", "leaves", "nodes", "root")
+
+    def __init__(self, f: Callable[..., Value], args: Sequence[object]) -> None:
+        self.root, self.args = _trace(f, args)
+        nodes = self.nodes = _discover(self.root)
+        get = {n: k for k, n in enumerate(nodes)}.__getitem__
+        which_arg = {v: ("arg", k) for k, v in enumerate(self.args)}
+        layout: list[object] = []
+        self.leaves: list[int] = []
+        self.constants: list[int] = []
+        for k, n in enumerate(nodes):
+            if n.parents:
+                layout.append((n._rule, tuple(map(get, n.parents))))
+                if n._ctx:
+                    self.constants.append(k)
+            elif n in which_arg:
+                layout.append(which_arg[n])
+            else:
+                layout.append(_LEAF)
+                self.leaves.append(k)
+        self.layout = layout
 
 
-def _shape(nodes: Sequence[Value], args: dict[int, int]) -> list[Shape]:
-    """Each node as comparable data: its rule, constants and parents' positions, or what leaf."""
-    position = {id(n): k for k, n in enumerate(nodes)}
-    out: list[Shape] = []
-    for n in nodes:
-        if id(n) in args:
-            out.append(("arg", args[id(n)]))
-        elif not n.parents:
-            out.append(("leaf", id(n), n.data.hex()))
-        else:
-            parents = tuple(position[id(p)] for p in n.parents)
-            ctx = tuple(c.hex() for c in n.constants)
-            out.append(("op", id(n._rule), ctx, parents))
-    return out
+def _same_bits(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether two tuples of floats hold the same floats, bit for bit (nan equal to nan)."""
+    if a == b and 0.0 not in a:  # equal values, and no zero whose sign could differ
+        return True
+    return len(a) == len(b) and list(map(float.hex, a)) == list(map(float.hex, b))
 
 
-def _differences(
-    a: list[Shape], b: list[Shape], nodes: Sequence[Value], captured: frozenset[int] = frozenset()
-) -> str:
-    """Where two shapes differ (captured leaves by identity, constants by value); "" if nowhere."""
-    if len(a) != len(b):
-        return f"the graph has {len(b)} nodes instead of {len(a)}"
-    for k, (x, y) in enumerate(zip(a, b, strict=True)):
-        if x[0] == "leaf" and y[0] == "leaf":
-            if x[1] in captured and y[1] != x[1]:
-                return f"node {k} is not the captured leaf {nodes[k].label or k} any more"
-            if x[1] != y[1] and x[2] != y[2]:
-                return (
-                    f"node {k} (a constant leaf) holds {float.fromhex(y[2])!r} instead of "
-                    f"{float.fromhex(x[2])!r}"
-                )
-        elif x != y:
-            what = nodes[k].op or "a leaf"
-            return f"node {k} ('{what}' in the trace) differs"
+def _differences(a: _Trace, b: _Trace, captured: frozenset[Value] = frozenset()) -> str:
+    """Where two traces differ (captured leaves by identity, constants by value); "" if nowhere."""
+    if len(a.nodes) != len(b.nodes):
+        return f"the graph has {len(b.nodes)} nodes instead of {len(a.nodes)}"
+    ka = a.constants
+    if a.layout != b.layout or ka != b.constants:
+        k = next(
+            (k for k, (x, y) in enumerate(zip(a.layout, b.layout, strict=True)) if x != y),
+            min(set(ka) ^ set(b.constants), default=0),
+        )
+        return f"node {k} ('{a.nodes[k].op or 'a leaf'}' in the trace) differs"
+    an, bn = a.nodes, b.nodes
+    for k in ka:
+        if not _same_bits(an[k]._ctx, bn[k]._ctx):
+            return f"node {k} ('{an[k].op}' in the trace) differs"
+    for k in a.leaves:
+        x, y = an[k], bn[k]
+        if x is y:
+            continue
+        if x in captured:
+            return f"node {k} is not the captured leaf {x.label or k} any more"
+        if x._data.hex() != y._data.hex():
+            return f"node {k} (a constant leaf) holds {y._data!r} instead of {x._data!r}"
     return ""
 
 
@@ -190,6 +218,12 @@ _INLINE_FORWARD: dict[tuple[str, str], str] = {
     ("neg", "-x"): "-{x}",
     ("relu", "max(x, 0)"): "{x} if {x} > 0.0 else 0.0",
 }
+# Rows with a constant of their own (x ** c, one row per exponent): the forward in x and c, and
+# the partials of the rows for these constants only (the row's text does not tell c exactly).
+_INLINE_CONSTANT_FORWARD: dict[str, str] = {"powc": "{x} ** {c}"}
+_INLINE_CONSTANT_PARTIALS: dict[tuple[str, float], tuple[str, ...]] = {
+    ("powc", 2.0): ("(2.0 * {x})",),
+}
 _INLINE_PARTIALS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {
     ("add", ("1", "1")): ("1.0", "1.0"),
     ("sub", ("1", "-1")): ("1.0", "-1.0"),
@@ -199,7 +233,11 @@ _INLINE_PARTIALS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {
     ("exp", ("e^x",)): ("{out}",),
     ("log", ("1/x",)): ("(1.0 / {x})",),
     ("relu", ("1 if x > 0 else 0",)): ("(1.0 if {x} > 0.0 else 0.0)",),
+    ("sigmoid", ("σ(x)(1 - σ(x))",)): ("({out} * _sigmoid(-{x}))",),
+    ("tanh", ("1 - tanh²x",)): ("(4.0 * _sigmoid(2.0 * {x}) * _sigmoid(-2.0 * {x}))",),
 }
+#: The functions the written-out partials call: σ on floats, as the rows' partials compute it.
+_HELPERS: dict[str, Any] = {"_sigmoid": rules.SIGMOID.forward}
 # Rows whose partials never raise where the forward pass succeeded: the generated code may skip
 # them where no captured leaf needs the gradient. Any other row (x^y, x^c: no derivative at
 # some bases) is always evaluated, so that the compiled code fails where the engine does.
@@ -241,36 +279,73 @@ def _agrees(templates: Sequence[str], rule: Rule, forward: bool) -> bool:
     """Whether the templates give the row's own results, bit for bit, on every pair of probes.
 
     Run once per row and process: a row whose function changed (nan now propagating through
-    relu, say) while its text did not is then called, never written out wrongly.
+    relu, say) while its text did not is then called, never written out wrongly. A row of one
+    argument has templates in x (and out) only. Where the row's forward refuses the operands,
+    a written-out forward must fail too (raise, or give a nan or an infinity, which the
+    generated code hands to the engine); written-out partials are never reached there.
     """
-    unary = rule.name in ("neg", "exp", "log", "relu")
-    for x in _PROBES:
-        for y in (1.0,) if unary else _PROBES:
-            args = (x,) if unary else (x, y)
-            try:
-                out = rule.forward(*args)
-            except (ArithmeticError, ValueError):
-                continue  # the forward pass refuses these operands: the code never gets here
-            names = {"x": x, "y": y, "out": out}
-            want = _outcome(lambda: out if forward else rule.partials(out, *args))  # noqa: B023
-            exprs = [t.format(x="x", y="y", out="out") for t in templates]
-            got = _outcome(lambda: [eval(e, {}, names) for e in exprs])  # noqa: B023
-            if got != want:
-                return False
+    unary = all("{y}" not in t for t in templates) and (forward or len(templates) == 1)
+    exprs = "".join(t.format(x="x", y="y", out="out") + ", " for t in templates)
+    try:
+        # One function for all the probes: compiling an expression per probe would cost more
+        # than the compilation of a whole graph.
+        written = eval(f"lambda x, y, out: ({exprs})", dict(_HELPERS))
+        for x in _PROBES:
+            for y in (1.0,) if unary else _PROBES:
+                args = (x,) if unary else (x, y)
+                out = _outcome(lambda: rule.forward(*args))  # noqa: B023
+                if isinstance(out, str):  # the row refuses these operands
+                    if forward and not _fails(_outcome(lambda: written(x, y, 0.0))):  # noqa: B023
+                        return False
+                    continue
+                result = float.fromhex(out[0])
+                want = out if forward else _outcome(lambda: rule.partials(result, *args))  # noqa: B023
+                if _outcome(lambda: written(x, y, result)) != want:  # noqa: B023
+                    return False
+    except Exception:  # a template that cannot even run (a complex result, say) does not agree
+        return False
     return True
 
 
-@cache
+def _fails(outcome: list[str] | str) -> bool:
+    """Whether an outcome of ``_outcome`` is an error or holds a nan or an infinity."""
+    return isinstance(outcome, str) or any(h in ("inf", "-inf", "nan") for h in outcome)
+
+
+# The templates found for each row, by identity: a Rule is a frozen dataclass, whose hash
+# (what functools.cache would key on) hashes every field at every lookup. The row is kept, so
+# that its id is not reused.
+_FOUND: dict[tuple[int, bool], tuple[Rule, Any]] = {}
+
+
 def _inline_forward(rule: Rule) -> str | None:
-    template = _INLINE_FORWARD.get((rule.name, rule.formula))
-    return template if template is not None and _agrees([template], rule, True) else None
+    """The written-out forward of the row, if it has one that gives the row's bits."""
+    found = _FOUND.get((id(rule), True))
+    if found is not None and found[0] is rule:
+        return found[1]  # type: ignore[no-any-return]
+    if rule.constant is None:
+        template = _INLINE_FORWARD.get((rule.name, rule.formula))
+    else:
+        written = _INLINE_CONSTANT_FORWARD.get(rule.name)
+        template = None if written is None else written.replace("{c}", _literal(rule.constant))
+    if template is not None and not _agrees([template], rule, True):
+        template = None
+    _FOUND[id(rule), True] = (rule, template)
+    return template
 
 
-@cache
 def _inline_partials(rule: Rule) -> tuple[str, ...] | None:
-    template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
-    if template is None or not _agrees(template, rule, False):
-        return None
+    """The written-out partials of the row, if it has some that give the row's bits."""
+    found = _FOUND.get((id(rule), False))
+    if found is not None and found[0] is rule:
+        return found[1]  # type: ignore[no-any-return]
+    if rule.constant is None:
+        template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
+    else:
+        template = _INLINE_CONSTANT_PARTIALS.get((rule.name, rule.constant))
+    if template is not None and not _agrees(template, rule, False):
+        template = None
+    _FOUND[id(rule), False] = (rule, template)
     return template
 
 
@@ -319,32 +394,39 @@ def _derivative_text(rule: Rule, i: int, n_parents: int) -> str:
     return texts[i] if i < len(texts) else texts[-1]
 
 
+#: The indentation of the generated pass: the body of the generator's loop.
+_IN = " " * 8
+
+
 class _Generator:
-    """Builds the source of the forward+backward function of one traced graph."""
+    """Builds the source of the forward+backward pass of one traced graph."""
 
     def __init__(
         self,
-        root: Value,
+        trace: _Trace,
         shapes: list[int | None],
-        arg_leaves: list[Value],
         captured: list[Value],
         watched: Sequence[Value] = (),
     ) -> None:
-        self.root = root
+        root = self.root = trace.root
+        arg_leaves = trace.args
         self.watched = list(watched)
-        self.names: dict[int, str] = {}
+        self.names: dict[Value, str] = {}
         self.used: set[str] = set()
-        self.consts: dict[int, str] = {}
+        self.consts: dict[Value, str] = {}
+        self.identifiers: dict[str, str] = {}
+        self.suffixes: dict[str, int] = {}  # the last k of base__k, so that naming stays linear
         self.namespace: dict[str, Any] = {
             "_NAN": math.nan,
             "_INF": math.inf,
             "_fsum": math.fsum,
             "_sum": sum,
             "_NonFiniteError": _NonFiniteError,
+            **_HELPERS,
         }
         self.rule_slots: dict[int, int] = {}
         self.captured = captured
-        self.captured_index = {id(v): k for k, v in enumerate(captured)}
+        self.captured_index = {v: k for k, v in enumerate(captured)}
         # The parameters: a number argument by its leaf's name, a sequence as x<i>, unpacked.
         self.signature: list[str] = []
         self.unpacking: list[str] = []
@@ -360,38 +442,45 @@ class _Generator:
             k += size
             if names:
                 comma = "," if len(names) == 1 else ""
-                self.unpacking.append(f"    {', '.join(names)}{comma} = x{i}  # argument {i}")
+                self.unpacking.append(f"{_IN}{', '.join(names)}{comma} = x{i}  # argument {i}")
         for v in captured:
             self._name(v, v.label or "p")
-        nodes, count = _discover(root)
-        self.order = _backward_order(root, count)
+        self.order = backward_order(root)
         self.forward_order = self.order[::-1]
-        for v in nodes:
-            if not v.parents and id(v) not in self.names:
+        for v in trace.nodes:
+            if not v.parents and v not in self.names:
                 self.operand(v)  # a constant made inside f
         for v in self.forward_order:
             self._name(v, v.label if v is not root else v.label or "C")
         # need: some captured leaf lies below the node, so its gradient matters.
-        self.need: dict[int, bool] = {id(v): id(v) in self.captured_index for v in nodes}
+        need = self.need = {v: v in self.captured_index for v in trace.nodes}
+        get = need.__getitem__
         for v in self.forward_order:
-            self.need[id(v)] = any(self.need[id(p)] for p in v.parents)
+            need[v] = any(map(get, v.parents))
 
     def _name(self, node: Value, label: str) -> str:
-        base = _identifier(label) if label else f"t{len(self.names)}"
+        if label:
+            base = self.identifiers.get(label)
+            if base is None:
+                base = self.identifiers[label] = _identifier(label)
+        else:
+            base = f"t{len(self.names)}"
         name = base
-        k = 1
+        k = self.suffixes.get(base, 1)
         while name in self.used:
             k += 1
             name = f"{base}__{k}"
+        self.suffixes[base] = k
         self.used.add(name)
-        self.names[id(node)] = name
+        self.names[node] = name
         return name
 
     def operand(self, node: Value) -> str:
         """How the generated code reads a node's value: its variable, or a constant literal."""
-        if id(node) in self.names:
-            return self.names[id(node)]
-        return self.consts.setdefault(id(node), _literal(node.data))
+        name = self.names.get(node)
+        if name is not None:
+            return name
+        return self.consts.setdefault(node, _literal(node._data))
 
     def _row(self, rule: Rule, kind: str) -> str:
         """A name in the generated code's namespace for the row's forward or partials."""
@@ -404,117 +493,155 @@ class _Generator:
         rule: Rule = node._rule  # type: ignore[assignment]
         ops = [self.operand(p) for p in node.parents]
         template = _inline_forward(rule)
-        terms = _sum_terms(rule, ops, node.constants)
+        terms = _sum_terms(rule, ops, node._ctx)
         if template is not None:
             expr = template.format(x=ops[0], y=ops[-1])
         elif terms is not None:
             expr = f"_fsum([{', '.join(terms)}])"
         else:
-            ctx = [_literal(c) for c in node.constants]
+            ctx = [_literal(c) for c in node._ctx]
             expr = f"{self._row(rule, 'F')}({', '.join([*ops, *ctx])})"
-        return f"    {self.names[id(node)]} = {expr}  # {rule.symbol}: {rule.formula}"
+        return f"{_IN}{self.names[node]} = {expr}  # {rule.symbol}: {rule.formula}"
 
     def partial_exprs(self, node: Value, lines: list[str]) -> list[str]:
         """Source for each partial of ``node``; may first append a line calling the row."""
         rule: Rule = node._rule  # type: ignore[assignment]
         ops = [self.operand(p) for p in node.parents]
-        out = self.names[id(node)]
+        out = self.names[node]
         if rule.name == "sum" and rule.derivatives == ("1",):
             return ["1.0"] * len(ops)
         if rule.name == "wsum" and rule.derivatives == ("a_k", "w_k", "1"):
             n = (len(ops) - 1) // 2
             return [*ops[n : 2 * n], *ops[:n], "1.0"]
         if rule.name == "wsumc" and rule.derivatives == ("x_k", "1"):
-            return [*(_literal(c) for c in node.constants), "1.0"]
+            return [*(_literal(c) for c in node._ctx), "1.0"]
         template = _inline_partials(rule)
         if template is not None:
             return [t.format(x=ops[0], y=ops[-1], out=out) for t in template]
         d = f"d_{out}"
-        args = ", ".join([out, *ops, *(_literal(c) for c in node.constants)])
-        lines.append(f"    {d} = {self._row(rule, 'P')}({args})  # {rule.name}: the row's partials")
+        args = ", ".join([out, *ops, *(_literal(c) for c in node._ctx)])
+        lines.append(
+            f"{_IN}{d} = {self._row(rule, 'P')}({args})  # {rule.name}: the row's partials"
+        )
         return [f"{d}[{i}]" for i in range(len(ops))]
 
     def source(self, accumulate: bool) -> str:
-        """The function's source: ``step(args)`` adds to ``.grad``; ``accumulate`` into a list."""
+        """The generator's source: ``step`` adds to ``.grad``, ``accumulate`` into a list.
+
+        A generator rather than a function: a frame of thousands of variables would be
+        allocated afresh at every call of a function (CPython 3.11 on), while a generator
+        keeps its frame; each call of the compiled function resumes it for one pass.
+        """
         root = self.root
-        params = self.signature
-        head = ", ".join([*params, "seed", "acc"] if accumulate else params)
-        body = [f"def {'accumulate' if accumulate else 'step'}({head}):"]
-        leaves = "".join(f"{self.names[id(v)]}, " for v in self.captured)
+        names = self.names
+        params = [*self.signature, "seed", "acc"] if accumulate else self.signature
+        body = [f"def {'accumulate' if accumulate else 'step'}({', '.join(params)}):"]
+        body.append("    while True:  # one pass per call, resumed at the yield below")
+        # Unpacking into names without parentheses: Python's parser reads them at half the cost.
+        leaves = "".join(f"{names[v]}, " for v in self.captured).rstrip(" ")
         if leaves:
-            body.append(
-                f"    ({leaves}) = [_p.{_DATA} for _p in _L]  # the captured leaves, as now"
-            )
+            body.append(f"{_IN}{leaves} = [_p.{_DATA} for _p in _L]  # the captured leaves, as now")
         body.extend(self.unpacking)
-        body.append("    # forward pass")
-        for v in self.forward_order:
-            body.append(self.forward_line(v))
+        body.append(f"{_IN}# forward pass")
+        body.extend(map(self.forward_line, self.forward_order))
         out = self.operand(root)
-        body.append("    # backward pass, in the engine's order")
-        first: set[int] = set()
+        body.append(f"{_IN}# backward pass, in the engine's order")
+        first: set[Value] = set()
         if accumulate and self.captured:
-            grads = "".join(f"dC_d{self.names[id(v)]}, " for v in self.captured)
-            body.append(f"    ({grads}) = acc  # the sums so far")
-            first.update(id(v) for v in self.captured)
-        assigned: list[str] = []
+            grads = "".join(f"dC_d{names[v]}, " for v in self.captured).rstrip(" ")
+            body.append(f"{_IN}{grads} = acc  # the sums so far")
+            first.update(self.captured)
+        # The numbers the finiteness check reads: every value, every gradient assigned.
+        checked = [names[v] for v in self.forward_order]
         if root.parents:
             seed = "seed" if accumulate else "1.0"
-            body.append(f"    dC_d{out} = {seed}  # the seed: ∂{out}/∂{out} = 1")
-            assigned.append(f"dC_d{out}")
+            body.append(f"{_IN}dC_d{out} = {seed}  # the seed: ∂{out}/∂{out} = 1")
+            checked.append(f"dC_d{out}")
         need = self.need
+        captured_index = self.captured_index
         for v in self.order:
             rule: Rule = v._rule  # type: ignore[assignment]
-            if not need[id(v)] and rule.name in _NEVER_RAISES:
+            if not need[v] and rule.name in _NEVER_RAISES:
                 continue
             partials = self.partial_exprs(v, body)
             if partials and partials[0].startswith("d_"):
                 # The row's partials, each one, go into the check too: a nan partial that only
                 # an argument receives makes the engine's backward raise.
-                assigned.extend(partials)
-            g = f"dC_d{self.names[id(v)]}"
+                checked.extend(partials)
+            g = f"dC_d{names[v]}"
             for i, (p, d) in enumerate(zip(v.parents, partials, strict=True)):
-                if not need[id(p)]:
+                if not need[p]:
                     continue
-                gp = f"dC_d{self.names[id(p)]}"
-                term = f"{g} * {d}"
-                rhs = f"{gp} + {term}" if id(p) in first else term
-                if id(p) not in first:
-                    assigned.append(gp)
-                first.add(id(p))
+                gp = f"dC_d{names[p]}"
+                # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
+                term, sign = (
+                    (g, "+") if d == "1.0" else (g, "-") if d == "-1.0" else (f"{g} * {d}", "+")
+                )
+                if p in first:
+                    rhs = f"{gp} {sign} {term}"
+                else:
+                    rhs = term if sign == "+" else f"-{term}"
+                    first.add(p)
+                    if p not in captured_index:
+                        checked.append(gp)
                 what = _derivative_text(rule, i, len(v.parents))
-                body.append(f"    {gp} = {rhs}  # {rule.symbol}: ∂/∂arg{i} = {what}")
-        # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
-        # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
-        every = [self.names[id(v)] for v in self.forward_order] + assigned
-        if every:
-            body.append(f"    _s = _sum(({''.join(e + ', ' for e in every)}))  # all finite?")
-            body.append("    if _s - _s:  # nan or inf somewhere: the engine's policy decides")
-            body.append("        raise _NonFiniteError  # caught: the engine redoes the call")
-        root_k = self.captured_index.get(id(root))
-        totals = [f"dC_d{self.names[id(v)]}" for v in self.captured]
+                body.append(f"{_IN}{gp} = {rhs}  # {rule.symbol}: ∂/∂arg{i} = {what}")
+        totals = [f"dC_d{names[v]}" for v in self.captured]
+        root_k = captured_index.get(root)
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
             totals[root_k] = f"{totals[root_k]} + seed" if accumulate else "1.0"
+        if totals:
+            gradients = "".join(t + ", " for t in totals).rstrip(" ")
+            body.append(f"{_IN}_G = {gradients}  # the leaves' gradients, as a tuple")
+        # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
+        # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
+        if checked or totals:
+            every = f"({', '.join(checked)},)" if checked else "()"
+            start = ", _sum(_G)" if totals else ""
+            body.append(f"{_IN}_s = _sum({every}{start})  # all finite?")
+            body.append(f"{_IN}if _s - _s:  # nan or inf somewhere: the engine's policy decides")
+            body.append(f"{_IN}    raise _NonFiniteError  # caught: the engine redoes the call")
         if accumulate and totals:
-            body.append(f"    acc[:] = ({''.join(t + ', ' for t in totals)})  # the new sums")
+            body.append(f"{_IN}acc[:] = _G  # the new sums")
         elif totals:
-            totals_src = "".join(t + ", " for t in totals)
-            body.append(f"    for _p, _g in zip(_L, ({totals_src})):  # as backward() ends:")
-            body.append("        _p.grad += _g  # each captured leaf's .grad += its gradient")
+            body.append(f"{_IN}for _p, _g in zip(_L, _G):  # as backward() ends:")
+            body.append(f"{_IN}    _p.grad += _g  # each captured leaf's .grad += its gradient")
+        value = out
         if accumulate and self.watched:
-            shown = ", ".join(self.operand(v) for v in self.watched)
-            body.append(f"    return {out}, ({shown},)")
+            value = f"{out}, ({''.join(self.operand(v) + ', ' for v in self.watched)})"
+        resumed = ", ".join(params)
+        if resumed:
+            body.append(f"{_IN}{resumed} = yield {value}  # the value; the next call's arguments")
         else:
-            body.append(f"    return {out}")
+            body.append(f"{_IN}yield {value}  # the value, to the caller")
         return "\n".join(body) + "\n"
 
 
 def _function(gen: _Generator, accumulate: bool) -> tuple[str, Callable[..., Any]]:
-    """Generate and compile one of the two functions: its source and the function."""
+    """Generate and compile one of the two generator functions: its source and the function."""
     src = gen.source(accumulate)
     namespace = dict(gen.namespace)
     namespace["_L"] = tuple(gen.captured)
     exec(builtins.compile(src, "<autograd.compile>", "exec"), namespace)
     return src, namespace["accumulate" if accumulate else "step"]
+
+
+def _run(function: Callable[..., Any], idle: list[Callable[[Any], Any]], args: list[Any]) -> Any:
+    """One pass of a generated generator: resume an idle one with ``args``, or start one.
+
+    A generator that raised is finished and not kept; two threads (or a call made while
+    another is running) each get their own.
+    """
+    try:
+        send = idle.pop()
+    except IndexError:
+        generator = function(*args)
+        result = next(generator)
+        idle.append(generator.send)
+        return result
+    result = send(args[0] if len(args) == 1 else args)
+    idle.append(send)
+    return result
 
 
 def _nearby(a: object) -> object:
@@ -523,25 +650,6 @@ def _nearby(a: object) -> object:
         x = float(a)  # type: ignore[arg-type]
         return x + max(abs(x), 1e-3) * 2.0**-20
     return [_nearby(x) for x in a]  # type: ignore[attr-defined]
-
-
-def _nearby_difference(
-    f: Callable[..., Value], args: Sequence[object], shape: list[Shape], nodes: Sequence[Value]
-) -> str:
-    """How the graph traced at nearby arguments differs from ``shape``; "" where it does not.
-
-    A constant made from the arguments' data (softmax's shift by max z) differs; a branch on
-    the data usually does not, so close to the example: ``check=True`` is the way to catch it.
-    """
-    try:
-        out, arg_leaves = _trace(f, [_nearby(a) for a in args])
-    except (ArithmeticError, ValueError):
-        return ""  # no nearby graph to compare with: the trace stands
-    near, _ = _discover(out)
-    problem = _differences(shape, _shape(near, {id(v): k for k, v in enumerate(arg_leaves)}), nodes)
-    if problem:
-        return f"at arguments near the example, {problem}"
-    return ""
 
 
 # -- the compiled function ----------------------------------------------------------------------
@@ -559,48 +667,55 @@ class Compiled:
         """Trace ``f`` (see ``compile``). ``watch``, called right after the first trace, names
         nodes of it whose values ``accumulate_watched`` returns too (a network's outputs)."""
         self.f = f
-        first, arg_leaves = _trace(f, example_args)
+        first = _Trace(f, example_args)
         watched = list(watch()) if watch is not None else []
-        second, arg_leaves2 = _trace(f, example_args)
-        nodes, _ = _discover(first)
-        nodes2, _ = _discover(second)
-        arg_pos = {id(v): k for k, v in enumerate(arg_leaves)}
-        shape = _shape(nodes, arg_pos)
-        shape2 = _shape(nodes2, {id(v): k for k, v in enumerate(arg_leaves2)})
-        problem = _differences(shape, shape2, nodes)
+        #: Why f's graph depends on its arguments' data, if a trace at nearby arguments found
+        #: it so ("" if not): then every call runs f on the engine instead of the trace.
+        self.data_dependent = ""
+        # The second trace, at arguments a little away from the example, finds the captured
+        # leaves (the same objects in both) and constants made from the data; only if the
+        # two differ is f traced again at the example, to tell which of the two it is.
+        near: _Trace | None
+        try:
+            near = _Trace(f, [_nearby(a) for a in example_args])
+        except (ArithmeticError, ValueError):
+            near = None  # no nearby graph to compare with: the trace stands
+        problem = _differences(first, near) if near is not None else "no nearby graph"
+        second = near if near is not None and not problem else _Trace(f, example_args)
         if problem:
-            raise TraceMismatchError(
-                f"compile: f built two different graphs from the same arguments ({problem}); "
-                "only a deterministic f can be compiled"
-            )
-        self._shape = shape
-        # The shape holds ids: the traced nodes must stay alive so that no new Value reuses one.
-        self._nodes_list = nodes
+            same = _differences(first, second)
+            if same:
+                raise TraceMismatchError(
+                    f"compile: f built two different graphs from the same arguments ({same}); "
+                    "only a deterministic f can be compiled"
+                )
+            if near is not None:
+                self.data_dependent = f"at arguments near the example, {problem}"
+        nodes, nodes2 = first.nodes, second.nodes
+        # The traced nodes must stay alive so that no new Value reuses their ids.
+        self._trace = first
         self.shapes: list[int | None] = [
             None if _is_scalar(a) else len(a)  # type: ignore[arg-type]
             for a in example_args
         ]
-        captured: list[Value] = []
-        for v, s, s2 in zip(nodes, shape, shape2, strict=True):
-            if s[0] == "leaf" and s[1] == s2[1]:
-                captured.append(v)
         for v, v2 in zip(nodes, nodes2, strict=True):
             if v is v2 and v.parents:
                 raise ValueError(
                     f"compile: f uses a Value computed before it ran ('{v.op}' node "
-                    f"{v.label or '(unlabelled)'} = {v.data!r}); pass its inputs to f, or make "
+                    f"{v.label or '(unlabelled)'} = {v._data!r}); pass its inputs to f, or make "
                     "it inside f, so that its history is part of the trace"
                 )
+        shared = set(nodes2)
+        captured = [nodes[k] for k in first.leaves if nodes[k] in shared]
         #: The leaves the graph captured (they receive gradients), in the engine's order.
         self.leaves: tuple[Value, ...] = tuple(captured)
-        #: Why f's graph depends on its arguments' data, if a trace at nearby arguments found
-        #: it so ("" if not): then every call runs f on the engine instead of the trace.
-        self.data_dependent = _nearby_difference(f, example_args, shape, nodes)
-        self._generator = _Generator(first, self.shapes, arg_leaves, captured, watched)
+        self._generator = _Generator(first, self.shapes, captured, watched)
         #: The generated program that ``c(*args)`` runs.
         self.source, self._step = _function(self._generator, accumulate=False)
+        self._steps: list[Callable[[Any], Any]] = []
         # Made on first use (Python's compiler takes tens of µs per line).
         self._accumulate: Callable[..., Any] | None = None
+        self._accumulates: list[Callable[[Any], Any]] = []
         self._watching = bool(watched)
         self._nodes = len(nodes)
 
@@ -622,7 +737,11 @@ class Compiled:
                     a = float(a)  # type: ignore[arg-type]
                 out.append(a)
                 continue
-            if not isinstance(a, Sequence) or isinstance(a, (str, bytes)) or len(a) != size:
+            if (
+                not (type(a) is list or type(a) is tuple or isinstance(a, Sequence))
+                or isinstance(a, (str, bytes))
+                or len(a) != size
+            ):
                 shown = f"{len(a)} items" if isinstance(a, Sequence) else type(a).__name__
                 raise TypeError(
                     f"compiled function: argument {i} must be a sequence of {size} numbers, "
@@ -647,7 +766,7 @@ class Compiled:
             return out.data
         if not check:
             try:
-                return self._step(*flat)  # type: ignore[no-any-return]
+                return _run(self._step, self._steps, flat)  # type: ignore[no-any-return]
             except (ArithmeticError, ValueError):
                 # A failed domain check, or a nan or infinity anywhere: the engine redoes the
                 # call, raising its own error (naming the operation) or propagating as it does.
@@ -680,7 +799,10 @@ class Compiled:
         if self._accumulate is None:
             self._accumulate = _function(self._generator, accumulate=True)[1]
         try:
-            return self._accumulate(*self._arguments(args), seed, acc)
+            flat = self._arguments(args)
+            flat.append(seed)
+            flat.append(acc)
+            return _run(self._accumulate, self._accumulates, flat)
         except (ArithmeticError, ValueError) as e:
             self._fail_as_the_engine(args)
             raise TraceMismatchError(
@@ -701,21 +823,18 @@ class Compiled:
             grad(out, self.leaves)
 
     def _check(self, args: Sequence[object], value: float, acc: list[float]) -> None:
-        out, arg_leaves = _trace(self.f, args)
-        nodes, _ = _discover(out)
-        shape = _shape(nodes, {id(v): k for k, v in enumerate(arg_leaves)})
-        captured = frozenset(id(v) for v in self.leaves)
-        problem = _differences(self._shape, shape, self._nodes_list, captured)
+        now = _Trace(self.f, args)
+        problem = _differences(self._trace, now, frozenset(self.leaves))
         if problem:
             raise TraceMismatchError(
                 f"the traced graph does not fit these arguments: {problem} (f's Python control "
                 "flow, or a constant it makes, depends on the data; see autograd.compile)"
             )
-        eager = grad(out, self.leaves) if self.leaves else ()
+        eager = grad(now.root, self.leaves) if self.leaves else ()
         # Bit-for-bit is the point here: compare the floats' exact representations.
-        if out.data.hex() != value.hex():
+        if now.root.data.hex() != value.hex():
             raise TraceMismatchError(
-                f"compiled value {value!r} differs from the engine's {out.data!r}"
+                f"compiled value {value!r} differs from the engine's {now.root.data!r}"
             )
         for k, (g, e) in enumerate(zip(acc, eager, strict=True)):
             if float(g).hex() != float(e).hex():
@@ -746,7 +865,7 @@ def compile(f: Callable[..., Value], *example_args: Arg) -> Compiled:
     >>> c = compile(lambda x: (w * x).tanh(), 0.5)
     >>> c(0.5) == (w * 0.5).tanh().data  # exactness is the point
     True
-    >>> print(c.source.splitlines()[3])
-        t2 = w * x0  # *: x · y
+    >>> print(c.source.splitlines()[4])
+            t2 = w * x0  # *: x · y
     """
     return Compiled(f, example_args)
