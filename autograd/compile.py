@@ -55,6 +55,7 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from autograd import rules
@@ -121,54 +122,22 @@ def _trace(f: Callable[..., Value], args: Sequence[object]) -> tuple[Value, list
     return out, flat
 
 
-def _discover(root: Value) -> list[Value]:
-    """Every node once, in the order the engine's first pass reaches them."""
-    nodes = [root]
-    seen = {root}
-    stack = [root] if root.parents else []
-    while stack:
-        for p in stack.pop().parents:
-            if p not in seen:
-                seen.add(p)
-                nodes.append(p)
-                if p.parents:
-                    stack.append(p)
-    return nodes
-
-
-#: The layout entry of a leaf that is not an argument: a captured leaf or a constant.
-_LEAF = ("leaf",)
-
-
 class _Trace:
-    """One run of ``f``: its nodes in discovery order, and its graph as comparable data.
+    """One run of ``f``: its operations in the engine's backward order, then its leaves."""
 
-    ``layout`` holds each node's rule and its parents' positions (or which argument a leaf
-    is); the numbers that must agree bit for bit, constants of operations and of leaves, are
-    compared apart, at the positions listed in ``constants`` and ``leaves``.
-    """
-
-    __slots__ = ("args", "constants", "layout", "leaves", "nodes", "root")
+    __slots__ = ("args", "leaves", "nodes", "order", "root")
 
     def __init__(self, f: Callable[..., Value], args: Sequence[object]) -> None:
         self.root, self.args = _trace(f, args)
-        nodes = self.nodes = _discover(self.root)
-        get = {n: k for k, n in enumerate(nodes)}.__getitem__
-        which_arg = {v: ("arg", k) for k, v in enumerate(self.args)}
-        layout: list[object] = []
-        self.leaves: list[int] = []
-        self.constants: list[int] = []
-        for k, n in enumerate(nodes):
-            if n.parents:
-                layout.append((n._rule, tuple(map(get, n.parents))))
-                if n._ctx:
-                    self.constants.append(k)
-            elif n in which_arg:
-                layout.append(which_arg[n])
-            else:
-                layout.append(_LEAF)
-                self.leaves.append(k)
-        self.layout = layout
+        #: The nodes with parents, each before its parents, as ``backward`` processes them.
+        self.order = backward_order(self.root)
+        #: The leaves, each once, in the order the operations above first use them.
+        self.leaves: list[Value] = (
+            list(dict.fromkeys([p for v in self.order for p in v.parents if not p.parents]))
+            if self.order
+            else [self.root]
+        )
+        self.nodes = self.order + self.leaves
 
 
 def _same_bits(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
@@ -178,28 +147,48 @@ def _same_bits(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
     return len(a) == len(b) and list(map(float.hex, a)) == list(map(float.hex, b))
 
 
+def _same_constants(a: list[tuple[float, ...]], b: list[tuple[float, ...]]) -> bool:
+    """``_same_bits`` for each pair, the common case (equal, and no zero) at C speed."""
+    if a == b and not any(0.0 in c for c in a if c):
+        return True
+    return all(map(_same_bits, a, b))
+
+
 def _differences(a: _Trace, b: _Trace, captured: frozenset[Value] = frozenset()) -> str:
-    """Where two traces differ (captured leaves by identity, constants by value); "" if nowhere."""
-    if len(a.nodes) != len(b.nodes):
+    """Where two traces differ (captured leaves by identity, constants by value); "" if nowhere.
+
+    Node k of one is node k of the other: the same rule, the same constants, and its parents
+    the images of the other's parents.
+    """
+    if len(a.order) != len(b.order) or len(a.leaves) != len(b.leaves):
         return f"the graph has {len(b.nodes)} nodes instead of {len(a.nodes)}"
-    ka = a.constants
-    if a.layout != b.layout or ka != b.constants:
+    image = dict(zip(a.nodes, b.nodes, strict=True))
+    get = image.get
+    same = (
+        [x._rule for x in a.order] == [y._rule for y in b.order]
+        and [tuple(map(get, x.parents)) for x in a.order] == [y.parents for y in b.order]
+        and _same_constants([x._ctx for x in a.order], [y._ctx for y in b.order])
+    )
+    if not same:
         k = next(
-            (k for k, (x, y) in enumerate(zip(a.layout, b.layout, strict=True)) if x != y),
-            min(set(ka) ^ set(b.constants), default=0),
+            k
+            for k, (x, y) in enumerate(zip(a.order, b.order, strict=True))
+            if x._rule is not y._rule
+            or tuple(map(get, x.parents)) != y.parents
+            or not _same_bits(x._ctx, y._ctx)
         )
-        return f"node {k} ('{a.nodes[k].op or 'a leaf'}' in the trace) differs"
-    an, bn = a.nodes, b.nodes
-    for k in ka:
-        if not _same_bits(an[k]._ctx, bn[k]._ctx):
-            return f"node {k} ('{an[k].op}' in the trace) differs"
-    for k in a.leaves:
-        x, y = an[k], bn[k]
+        return f"node {k} ('{a.order[k].op}' in the trace) differs"
+    arg_a = {v: k for k, v in enumerate(a.args)}
+    arg_b = {v: k for k, v in enumerate(b.args)}
+    for k, (x, y) in enumerate(zip(a.leaves, b.leaves, strict=True), len(a.order)):
         if x is y:
             continue
-        if x in captured:
+        if x in arg_a or y in arg_b:
+            if arg_a.get(x) != arg_b.get(y):
+                return f"node {k} (a leaf) differs: an argument in one graph only"
+        elif x in captured:
             return f"node {k} is not the captured leaf {x.label or k} any more"
-        if x._data.hex() != y._data.hex():
+        elif x._data.hex() != y._data.hex():
             return f"node {k} (a constant leaf) holds {y._data!r} instead of {x._data!r}"
     return ""
 
@@ -368,9 +357,17 @@ def _sum_terms(rule: Rule, ops: list[str], constants: Sequence[float]) -> list[s
 _DATA = "_data" if type(getattr(Value, "_data", None)).__name__ == "member_descriptor" else "data"
 
 
+#: Bytes to themselves if a letter or a digit, to a space if not: label separators.
+_SEPARATORS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+
+
+@lru_cache(maxsize=1 << 16)
 def _identifier(label: str) -> str:
     """A Python name read off a node's label: ``z_{0}^(2)`` -> ``z_0_2``."""
-    name = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
+    if label.isascii():  # the common case, without the regular expression's cost
+        name = "_".join(label.encode().translate(_SEPARATORS).decode().split())
+    else:
+        name = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
     if not name or name[0].isdigit() or keyword.iskeyword(name):
         name = f"v_{name}"
     return name
@@ -394,6 +391,56 @@ def _derivative_text(rule: Rule, i: int, n_parents: int) -> str:
     return texts[i] if i < len(texts) else texts[-1]
 
 
+def _filler(templates: Sequence[str]) -> Callable[[str, str, str], list[str]]:
+    """The templates as one function of the names x, y and out, filling each in: f-strings,
+    which are filled faster than ``str.format`` with keywords (once per node of a graph)."""
+    texts = ", ".join(f"f{t!r}" for t in templates)
+    return eval(f"lambda x, y, out: [{texts}]")  # type: ignore[no-any-return]
+
+
+class _RowCode:
+    """What the generated code writes for one row: its templates and the comments."""
+
+    __slots__ = (
+        "comment", "comments", "fixed_partials", "forward", "partials", "partials_kind", "rule",
+    )  # fmt: skip
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        forward = _inline_forward(rule)
+        partials = _inline_partials(rule)
+        #: The templates as functions of the operands' and the result's names.
+        self.forward = None if forward is None else _filler([forward])
+        self.partials = None if partials is None else _filler(partials)
+        #: Written-out partials that are numbers (+, -, neg): the same for every node.
+        self.fixed_partials = (
+            list(partials) if partials is not None and not any("{" in t for t in partials) else None
+        )
+        #: The n-ary rows whose partials are 1 or the operands themselves.
+        self.partials_kind = _NARY_PARTIALS.get((rule.name, rule.derivatives), "")
+        self.comment = f"{rule.symbol}: {rule.formula}"
+        self.comments: dict[int, list[str]] = {}
+
+    def backward_comments(self, n_parents: int) -> list[str]:
+        """The comments of the backward lines of a node of this row, one per argument."""
+        texts = self.comments.get(n_parents)
+        if texts is None:
+            texts = self.comments[n_parents] = [
+                f"{self.rule.symbol}: ∂/∂arg{i} = {_derivative_text(self.rule, i, n_parents)}"
+                for i in range(n_parents)
+            ]
+        return texts
+
+
+#: The n-ary rows whose partials the code writes as 1 or as the operands, by their texts.
+_NARY_PARTIALS = {
+    ("sum", ("1",)): "sum",
+    ("wsum", ("a_k", "w_k", "1")): "wsum",
+    ("wsumc", ("x_k", "1")): "wsumc",
+}
+
+#: Terms per line of the finiteness check's sum.
+_CHAIN = 100
 #: The indentation of the generated pass: the body of the generator's loop.
 _IN = " " * 8
 
@@ -412,9 +459,9 @@ class _Generator:
         arg_leaves = trace.args
         self.watched = list(watched)
         self.names: dict[Value, str] = {}
-        self.used: set[str] = set()
+        # The names the generated code gives its own variables and parameters are not free.
+        self.used: set[str] = {"seed", "acc", "step", "accumulate"}
         self.consts: dict[Value, str] = {}
-        self.identifiers: dict[str, str] = {}
         self.suffixes: dict[str, int] = {}  # the last k of base__k, so that naming stays linear
         self.namespace: dict[str, Any] = {
             "_NAN": math.nan,
@@ -425,11 +472,14 @@ class _Generator:
             **_HELPERS,
         }
         self.rule_slots: dict[int, int] = {}
+        self.rows: dict[int, _RowCode] = {}
+        self.operands: dict[Value, list[str]] = {}
+        self.partial_names: dict[Value, str] = {}  # the tuple of a row's partials, when called
         self.captured = captured
         self.captured_index = {v: k for k, v in enumerate(captured)}
         # The parameters: a number argument by its leaf's name, a sequence as x<i>, unpacked.
         self.signature: list[str] = []
-        self.unpacking: list[str] = []
+        self.unpacking: list[tuple[str, str]] = []
         k = 0
         for i, size in enumerate(shapes):
             if size is None:
@@ -442,16 +492,24 @@ class _Generator:
             k += size
             if names:
                 comma = "," if len(names) == 1 else ""
-                self.unpacking.append(f"{_IN}{', '.join(names)}{comma} = x{i}  # argument {i}")
+                self.unpacking.append((f"{_IN}{', '.join(names)}{comma} = x{i}", f"argument {i}"))
         for v in captured:
             self._name(v, v.label or "p")
-        self.order = backward_order(root)
+        self.order = trace.order
         self.forward_order = self.order[::-1]
         for v in trace.nodes:
             if not v.parents and v not in self.names:
                 self.operand(v)  # a constant made inside f
         for v in self.forward_order:
             self._name(v, v.label if v is not root else v.label or "C")
+        # A gradient is dC_d and its node's name, unless a label made a name like that too.
+        clash = any(name.startswith("dC_d") for name in self.used)
+        self.dnames = {
+            v: self._unique(f"dC_d{name}") if clash else f"dC_d{name}"
+            for v, name in self.names.items()
+        }
+        #: The generator's names for the captured leaves' Values: V_ and the number's name.
+        self.leaf_values = [self._unique(f"V_{self.names[v]}") for v in captured]
         # need: some captured leaf lies below the node, so its gradient matters.
         need = self.need = {v: v in self.captured_index for v in trace.nodes}
         get = need.__getitem__
@@ -459,12 +517,16 @@ class _Generator:
             need[v] = any(map(get, v.parents))
 
     def _name(self, node: Value, label: str) -> str:
-        if label:
-            base = self.identifiers.get(label)
-            if base is None:
-                base = self.identifiers[label] = _identifier(label)
-        else:
-            base = f"t{len(self.names)}"
+        name = self.names[node] = self._unique(
+            _identifier(label) if label else f"t{len(self.names)}"
+        )
+        return name
+
+    def _unique(self, base: str) -> str:
+        """``base``, or ``base__k``, whichever no other variable is called."""
+        if base not in self.used:
+            self.used.add(base)
+            return base
         name = base
         k = self.suffixes.get(base, 1)
         while name in self.used:
@@ -472,7 +534,6 @@ class _Generator:
             name = f"{base}__{k}"
         self.suffixes[base] = k
         self.used.add(name)
-        self.names[node] = name
         return name
 
     def operand(self, node: Value) -> str:
@@ -489,44 +550,62 @@ class _Generator:
         self.namespace[name] = rule.forward if kind == "F" else rule.partials
         return name
 
-    def forward_line(self, node: Value) -> str:
-        rule: Rule = node._rule  # type: ignore[assignment]
-        ops = [self.operand(p) for p in node.parents]
-        template = _inline_forward(rule)
-        terms = _sum_terms(rule, ops, node._ctx)
-        if template is not None:
-            expr = template.format(x=ops[0], y=ops[-1])
-        elif terms is not None:
-            expr = f"_fsum([{', '.join(terms)}])"
-        else:
-            ctx = [_literal(c) for c in node._ctx]
-            expr = f"{self._row(rule, 'F')}({', '.join([*ops, *ctx])})"
-        return f"{_IN}{self.names[node]} = {expr}  # {rule.symbol}: {rule.formula}"
+    def _code(self, rule: Rule) -> _RowCode:
+        """What this graph's code writes for the row (worked out once per row)."""
+        code = self.rows.get(id(rule))
+        if code is None:
+            code = self.rows[id(rule)] = _RowCode(rule)
+        return code
 
-    def partial_exprs(self, node: Value, lines: list[str]) -> list[str]:
-        """Source for each partial of ``node``; may first append a line calling the row."""
+    def _operands(self, node: Value) -> list[str]:
+        ops = self.operands.get(node)
+        if ops is None:
+            ops = self.operands[node] = [self.operand(p) for p in node.parents]
+        return ops
+
+    def forward_line(self, node: Value) -> str:
+        """The line computing ``node``'s value (its comment is the row's ``comment``)."""
         rule: Rule = node._rule  # type: ignore[assignment]
-        ops = [self.operand(p) for p in node.parents]
-        out = self.names[node]
-        if rule.name == "sum" and rule.derivatives == ("1",):
+        code = self._code(rule)
+        ops = self._operands(node)
+        if code.forward is not None:
+            expr = code.forward(ops[0], ops[-1], "")[0]
+        else:
+            terms = _sum_terms(rule, ops, node._ctx)
+            if terms is not None:
+                expr = f"_fsum([{', '.join(terms)}])"
+            else:
+                ctx = [_literal(c) for c in node._ctx]
+                expr = f"{self._row(rule, 'F')}({', '.join([*ops, *ctx])})"
+        return f"{_IN}{self.names[node]} = {expr}"
+
+    def partial_exprs(self, node: Value, lines: _Lines) -> list[str]:
+        """Source for each partial of ``node``; may first add a line calling the row."""
+        rule: Rule = node._rule  # type: ignore[assignment]
+        code = self._code(rule)
+        ops = self._operands(node)
+        kind = code.partials_kind
+        if kind == "sum":
             return ["1.0"] * len(ops)
-        if rule.name == "wsum" and rule.derivatives == ("a_k", "w_k", "1"):
+        if kind == "wsum":
             n = (len(ops) - 1) // 2
             return [*ops[n : 2 * n], *ops[:n], "1.0"]
-        if rule.name == "wsumc" and rule.derivatives == ("x_k", "1"):
+        if kind == "wsumc":
             return [*(_literal(c) for c in node._ctx), "1.0"]
-        template = _inline_partials(rule)
-        if template is not None:
-            return [t.format(x=ops[0], y=ops[-1], out=out) for t in template]
-        d = f"d_{out}"
+        if code.fixed_partials is not None:
+            return code.fixed_partials
+        out = self.names[node]
+        if code.partials is not None:
+            return code.partials(ops[0], ops[-1], out)
+        d = self.partial_names.get(node)
+        if d is None:
+            d = self.partial_names[node] = self._unique(f"d_{out}")
         args = ", ".join([out, *ops, *(_literal(c) for c in node._ctx)])
-        lines.append(
-            f"{_IN}{d} = {self._row(rule, 'P')}({args})  # {rule.name}: the row's partials"
-        )
+        lines.add(f"{_IN}{d} = {self._row(rule, 'P')}({args})", f"{rule.name}: the row's partials")
         return [f"{d}[{i}]" for i in range(len(ops))]
 
-    def source(self, accumulate: bool) -> str:
-        """The generator's source: ``step`` adds to ``.grad``, ``accumulate`` into a list.
+    def source(self, accumulate: bool) -> _Lines:
+        """The generator's lines: ``step`` adds to ``.grad``, ``accumulate`` into a list.
 
         A generator rather than a function: a frame of thousands of variables would be
         allocated afresh at every call of a function (CPython 3.11 on), while a generator
@@ -534,96 +613,148 @@ class _Generator:
         """
         root = self.root
         names = self.names
+        dnames = self.dnames
+        lines = _Lines()
+        add = lines.add
         params = [*self.signature, "seed", "acc"] if accumulate else self.signature
-        body = [f"def {'accumulate' if accumulate else 'step'}({', '.join(params)}):"]
-        body.append("    while True:  # one pass per call, resumed at the yield below")
+        add(f"def {'accumulate' if accumulate else 'step'}({', '.join(params)}):", "")
+        if self.leaf_values and not accumulate:
+            add(f"    {', '.join(self.leaf_values)}, = _L", "the captured leaves' Values, once")
+        add("    while True:", "one pass per call, resumed at the yield below")
         # Unpacking into names without parentheses: Python's parser reads them at half the cost.
         leaves = "".join(f"{names[v]}, " for v in self.captured).rstrip(" ")
         if leaves:
-            body.append(f"{_IN}{leaves} = [_p.{_DATA} for _p in _L]  # the captured leaves, as now")
-        body.extend(self.unpacking)
-        body.append(f"{_IN}# forward pass")
-        body.extend(map(self.forward_line, self.forward_order))
+            add(f"{_IN}{leaves} = [_p.{_DATA} for _p in _L]", "the captured leaves, as now")
+        for line, comment in self.unpacking:
+            add(line, comment)
+        add("", "forward pass")
+        codes, comments = lines.codes, lines.comments
+        codes.extend(map(self.forward_line, self.forward_order))
+        comments.extend([self._code(v._rule).comment for v in self.forward_order])  # type: ignore[arg-type]
         out = self.operand(root)
-        body.append(f"{_IN}# backward pass, in the engine's order")
+        add("", "backward pass, in the engine's order")
         first: set[Value] = set()
         if accumulate and self.captured:
-            grads = "".join(f"dC_d{names[v]}, " for v in self.captured).rstrip(" ")
-            body.append(f"{_IN}{grads} = acc  # the sums so far")
+            grads = "".join(f"{dnames[v]}, " for v in self.captured).rstrip(" ")
+            add(f"{_IN}{grads} = acc", "the sums so far")
             first.update(self.captured)
         # The numbers the finiteness check reads: every value, every gradient assigned.
         checked = [names[v] for v in self.forward_order]
         if root.parents:
-            seed = "seed" if accumulate else "1.0"
-            body.append(f"{_IN}dC_d{out} = {seed}  # the seed: ∂{out}/∂{out} = 1")
-            checked.append(f"dC_d{out}")
+            add(
+                f"{_IN}{dnames[root]} = {'seed' if accumulate else '1.0'}",
+                f"the seed: ∂{out}/∂{out} = 1",
+            )
+            checked.append(dnames[root])
         need = self.need
         captured_index = self.captured_index
         for v in self.order:
             rule: Rule = v._rule  # type: ignore[assignment]
             if not need[v] and rule.name in _NEVER_RAISES:
                 continue
-            partials = self.partial_exprs(v, body)
-            if partials and partials[0].startswith("d_"):
+            called = len(codes)
+            partials = self.partial_exprs(v, lines)
+            if len(codes) > called:  # a line calling the row's partials
                 # The row's partials, each one, go into the check too: a nan partial that only
                 # an argument receives makes the engine's backward raise.
                 checked.extend(partials)
-            g = f"dC_d{names[v]}"
-            for i, (p, d) in enumerate(zip(v.parents, partials, strict=True)):
+            g = dnames[v]
+            texts = self._code(rule).backward_comments(len(partials))
+            for p, d, text in zip(v.parents, partials, texts, strict=True):
                 if not need[p]:
                     continue
-                gp = f"dC_d{names[p]}"
+                gp = dnames[p]
                 # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
-                term, sign = (
-                    (g, "+") if d == "1.0" else (g, "-") if d == "-1.0" else (f"{g} * {d}", "+")
-                )
                 if p in first:
-                    rhs = f"{gp} {sign} {term}"
+                    if d == "1.0":
+                        codes.append(f"{_IN}{gp} = {gp} + {g}")
+                    elif d == "-1.0":
+                        codes.append(f"{_IN}{gp} = {gp} - {g}")
+                    else:
+                        codes.append(f"{_IN}{gp} = {gp} + {g} * {d}")
                 else:
-                    rhs = term if sign == "+" else f"-{term}"
+                    if d == "1.0":
+                        codes.append(f"{_IN}{gp} = {g}")
+                    elif d == "-1.0":
+                        codes.append(f"{_IN}{gp} = -{g}")
+                    else:
+                        codes.append(f"{_IN}{gp} = {g} * {d}")
                     first.add(p)
                     if p not in captured_index:
                         checked.append(gp)
-                what = _derivative_text(rule, i, len(v.parents))
-                body.append(f"{_IN}{gp} = {rhs}  # {rule.symbol}: ∂/∂arg{i} = {what}")
-        totals = [f"dC_d{names[v]}" for v in self.captured]
+                comments.append(text)
+        totals = [dnames[v] for v in self.captured]
         root_k = captured_index.get(root)
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
             totals[root_k] = f"{totals[root_k]} + seed" if accumulate else "1.0"
-        if totals:
+        if accumulate and totals:
             gradients = "".join(t + ", " for t in totals).rstrip(" ")
-            body.append(f"{_IN}_G = {gradients}  # the leaves' gradients, as a tuple")
+            add(f"{_IN}_G = {gradients}", "the leaves' gradients, as a tuple")
+            checked.append("_sum(_G)")
+        elif totals:
+            checked.extend(t for t in totals if t != "1.0")
         # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
         # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
-        if checked or totals:
-            every = f"({', '.join(checked)},)" if checked else "()"
-            start = ", _sum(_G)" if totals else ""
-            body.append(f"{_IN}_s = _sum({every}{start})  # all finite?")
-            body.append(f"{_IN}if _s - _s:  # nan or inf somewhere: the engine's policy decides")
-            body.append(f"{_IN}    raise _NonFiniteError  # caught: the engine redoes the call")
+        if checked:
+            # Chains of +, a hundred terms a line: Python reads a + b faster than a tuple, and
+            # a chain too long would nest deeper than its compiler goes.
+            for k in range(0, len(checked), _CHAIN):
+                terms = " + ".join(checked[k : k + _CHAIN])
+                line = f"_s = {terms}" if k == 0 else f"_s += {terms}"
+                add(f"{_IN}{line}", "all finite? (the sum of every number so far)")
+            add(f"{_IN}if _s - _s:", "nan or inf somewhere: the engine's policy decides")
+            add(f"{_IN}    raise _NonFiniteError", "caught: the engine redoes the call")
         if accumulate and totals:
-            body.append(f"{_IN}acc[:] = _G  # the new sums")
-        elif totals:
-            body.append(f"{_IN}for _p, _g in zip(_L, _G):  # as backward() ends:")
-            body.append(f"{_IN}    _p.grad += _g  # each captured leaf's .grad += its gradient")
+            add(f"{_IN}acc[:] = _G", "the new sums")
+        else:
+            # One line per leaf: a loop over the leaves costs twice as much per leaf.
+            codes.extend(
+                [f"{_IN}{v}.grad += {t}" for v, t in zip(self.leaf_values, totals, strict=True)]
+            )
+            comments.extend(["as backward() ends: .grad += ∂C/∂leaf"] * len(totals))
         value = out
         if accumulate and self.watched:
             value = f"{out}, ({''.join(self.operand(v) + ', ' for v in self.watched)})"
         resumed = ", ".join(params)
         if resumed:
-            body.append(f"{_IN}{resumed} = yield {value}  # the value; the next call's arguments")
+            add(f"{_IN}{resumed} = yield {value}", "the value; the next call's arguments")
         else:
-            body.append(f"{_IN}yield {value}  # the value, to the caller")
-        return "\n".join(body) + "\n"
+            add(f"{_IN}yield {value}", "the value, to the caller")
+        return lines
 
 
-def _function(gen: _Generator, accumulate: bool) -> tuple[str, Callable[..., Any]]:
-    """Generate and compile one of the two generator functions: its source and the function."""
-    src = gen.source(accumulate)
+class _Lines:
+    """Generated lines, each as code and comment: the code is compiled without the comments
+    (the same program line for line, read faster), and shown with them."""
+
+    __slots__ = ("codes", "comments")
+
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+        self.comments: list[str] = []
+
+    def add(self, code: str, comment: str) -> None:
+        self.codes.append(code)
+        self.comments.append(comment)
+
+    def code(self) -> str:
+        return "\n".join(self.codes) + "\n"
+
+    def text(self) -> str:
+        """The lines with their comments, aligned as a person would write them."""
+        return "".join(
+            f"{c}  # {n}\n" if c.strip() and n else f"{c or _IN}# {n}\n" if n else f"{c}\n"
+            for c, n in zip(self.codes, self.comments, strict=True)
+        )
+
+
+def _function(gen: _Generator, accumulate: bool) -> tuple[_Lines, Callable[..., Any]]:
+    """Generate and compile one of the two generator functions: its lines and the function."""
+    lines = gen.source(accumulate)
     namespace = dict(gen.namespace)
     namespace["_L"] = tuple(gen.captured)
-    exec(builtins.compile(src, "<autograd.compile>", "exec"), namespace)
-    return src, namespace["accumulate" if accumulate else "step"]
+    exec(builtins.compile(lines.code(), "<autograd.compile>", "exec"), namespace)
+    return lines, namespace["accumulate" if accumulate else "step"]
 
 
 def _run(function: Callable[..., Any], idle: list[Callable[[Any], Any]], args: list[Any]) -> Any:
@@ -691,33 +822,38 @@ class Compiled:
                 )
             if near is not None:
                 self.data_dependent = f"at arguments near the example, {problem}"
-        nodes, nodes2 = first.nodes, second.nodes
-        # The traced nodes must stay alive so that no new Value reuses their ids.
+        # The first trace stays: check=True compares new traces with it.
         self._trace = first
         self.shapes: list[int | None] = [
             None if _is_scalar(a) else len(a)  # type: ignore[arg-type]
             for a in example_args
         ]
-        for v, v2 in zip(nodes, nodes2, strict=True):
-            if v is v2 and v.parents:
+        for v, v2 in zip(first.order, second.order, strict=True):
+            if v is v2:
                 raise ValueError(
                     f"compile: f uses a Value computed before it ran ('{v.op}' node "
                     f"{v.label or '(unlabelled)'} = {v._data!r}); pass its inputs to f, or make "
                     "it inside f, so that its history is part of the trace"
                 )
-        shared = set(nodes2)
-        captured = [nodes[k] for k in first.leaves if nodes[k] in shared]
+        captured = [v for v, v2 in zip(first.leaves, second.leaves, strict=True) if v is v2]
         #: The leaves the graph captured (they receive gradients), in the engine's order.
         self.leaves: tuple[Value, ...] = tuple(captured)
         self._generator = _Generator(first, self.shapes, captured, watched)
-        #: The generated program that ``c(*args)`` runs.
-        self.source, self._step = _function(self._generator, accumulate=False)
+        self._lines, self._step = _function(self._generator, accumulate=False)
+        self._source = ""
         self._steps: list[Callable[[Any], Any]] = []
         # Made on first use (Python's compiler takes tens of µs per line).
         self._accumulate: Callable[..., Any] | None = None
         self._accumulates: list[Callable[[Any], Any]] = []
         self._watching = bool(watched)
-        self._nodes = len(nodes)
+        self._nodes = len(first.nodes)
+
+    @property
+    def source(self) -> str:
+        """The generated program that ``c(*args)`` runs, commented (joined on first use)."""
+        if not self._source:
+            self._source = self._lines.text()
+        return self._source
 
     def _arguments(self, args: Sequence[object]) -> list[Any]:
         """The call's arguments as the generated code takes them, checked against the shapes."""
@@ -865,7 +1001,7 @@ def compile(f: Callable[..., Value], *example_args: Arg) -> Compiled:
     >>> c = compile(lambda x: (w * x).tanh(), 0.5)
     >>> c(0.5) == (w * 0.5).tanh().data  # exactness is the point
     True
-    >>> print(c.source.splitlines()[4])
+    >>> print(c.source.splitlines()[5])
             t2 = w * x0  # *: x · y
     """
     return Compiled(f, example_args)

@@ -9,7 +9,9 @@ special floats.
 
 from __future__ import annotations
 
+import keyword
 import math
+import re
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
@@ -23,6 +25,7 @@ from autograd.compile import (
     _INLINE_FORWARD,
     _INLINE_PARTIALS,
     _NEVER_RAISES,
+    _identifier,
     _inline_forward,
     _inline_partials,
     _run,
@@ -196,15 +199,18 @@ def test_source_names_variables_after_labels_and_comments_each_rule() -> None:
     c = compile(lambda xs: LOSSES["squared_error"](model.forward(xs), 1.0), [1.0, 2.0])
     lines = c.source.splitlines()
     assert lines[0] == "def step(x0):"
-    assert lines[1].startswith("    while True:  # ")
-    body = [line.removeprefix("        ") for line in lines[2:]]
-    assert all(len(b) < len(line) for b, line in zip(body, lines[2:], strict=True))  # indented
+    values = [f"V_{name}" for name in ("w_0_0_2", "w_0_1_2", "b_0_2")]
+    assert all(v in lines[1].split(" = ")[0] for v in values)  # the leaves' Values, once
+    assert lines[2].startswith("    while True:  # ")
+    body = [line.removeprefix("        ") for line in lines[3:]]
+    assert all(len(b) < len(line) for b, line in zip(body, lines[3:], strict=True))  # indented
     assert "x0_0, x0_1 = x0  # argument 0" in body
     assert any(line.startswith("z_0_2 = ") for line in body)
     assert any(line.startswith("dC_dw_1_0_1 = dC_dz_1_1 * x0_0  # wsum") for line in body)
     backward = body[body.index("# backward pass, in the engine's order") + 1 :]
     assert all("  # " in line for line in backward)  # every line says what it does
     assert body[-1].startswith("x0 = yield C  # ")
+    assert "V_w_1_0_1.grad += dC_dw_1_0_1" in [line.split("  # ")[0] for line in body]
     # One line per operation: each node's forward assignment appears exactly once.
     forward = body[body.index("# forward pass") + 1 : body.index(backward[0]) - 1]
     assert len(forward) == len({line.split(" = ")[0] for line in forward})
@@ -224,6 +230,41 @@ def test_a_factor_of_one_is_not_multiplied_out() -> None:
     want.backward()
     assert bits(c(3.0)) == bits(want.data)
     assert_same([w.grad, b.grad], [twin_w.grad, twin_b.grad])
+
+
+def test_labels_that_look_like_the_generated_names() -> None:
+    """Leaves and nodes labelled like the code's own variables keep names of their own."""
+    labels = ["w", "V_w", "seed", "acc", "d_C", "dC_dw", "C", "x0", "_G", "step"]
+    leaves = [Value(0.25 * (k + 1), label) for k, label in enumerate(labels)]
+    twins = [Value(0.25 * (k + 1)) for k in range(len(labels))]
+
+    def f(x: Value, vs: Sequence[Value], named: bool) -> Value:
+        total = x
+        for k, v in enumerate(vs):
+            total = (total * v).tanh() if k % 2 else total + v.exp()
+            if named:
+                total.label = labels[-1 - k]
+        return total
+
+    c = compile(lambda x: f(x, leaves, True), 0.5)
+    want = f(Value(0.7), twins, False)
+    want.backward()
+    assert bits(c(0.7)) == bits(want.data)
+    assert_same([v.grad for v in leaves], [t.grad for t in twins])
+    acc = [-0.0] * len(c.leaves)
+    assert bits(c.accumulate([0.7], 1.0, acc)) == bits(want.data)
+    by_id = {id(v): t for v, t in zip(leaves, twins, strict=True)}
+    assert_same(acc, [by_id[id(v)].grad for v in c.leaves])
+
+
+@given(st.text(max_size=12))
+def test_a_label_becomes_a_python_name(label: str) -> None:
+    """Runs of anything but ASCII letters and digits become one _, as the pattern says."""
+    want = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
+    if not want or want[0].isdigit() or keyword.iskeyword(want):
+        want = f"v_{want}"
+    assert _identifier(label) == want
+    assert want.isidentifier()
 
 
 def test_the_compiled_function_keeps_working_after_a_failed_call() -> None:
@@ -347,6 +388,19 @@ def test_constants_made_from_data_are_found_and_run_on_the_engine() -> None:
     with pytest.raises(TraceMismatchError, match="cannot replay"):
         c.accumulate([2.0], 1.0, [-0.0])
     assert compile(lambda x: w * x, 1.0).data_dependent == ""
+
+
+def test_a_zero_constant_that_changes_its_sign_changes_the_graph() -> None:
+    """-0.0 == 0.0, yet x * -0.0 and x * 0.0 differ in sign: constants compare by their bits."""
+    w = Value(2.0)
+    for make in (
+        lambda x, c: w * x * c,  # a constant leaf
+        lambda x, c: Value.weighted_sum([w, x], [c, 1.0], w),  # an operation's constant
+    ):
+        signs = iter([0.0, -0.0, 0.0])
+        c = compile(lambda x, make=make, signs=signs: make(x, next(signs)), 1.0)
+        assert "differs" in c.data_dependent or "constant leaf" in c.data_dependent
+        assert compile(lambda x, make=make: make(x, -0.0), 1.0).data_dependent == ""
 
 
 def test_softmax_networks_are_found_data_dependent() -> None:
