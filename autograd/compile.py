@@ -206,6 +206,11 @@ _INLINE_FORWARD: dict[tuple[str, str], str] = {
     ("mul", "x · y"): "{x} * {y}",
     ("neg", "-x"): "-{x}",
     ("relu", "max(x, 0)"): "{x} if {x} > 0.0 else 0.0",
+    # The row's two branches (e^t never overflows, t <= 0), e^x twice rather than a temporary.
+    (
+        "sigmoid",
+        "σ(x)",
+    ): "1.0 / (1.0 + _exp(-{x})) if {x} >= 0.0 else _exp({x}) / (1.0 + _exp({x}))",
 }
 # Rows with a constant of their own (x ** c, one row per exponent): the forward in x and c, and
 # the partials of the rows for these constants only (the row's text does not tell c exactly).
@@ -226,7 +231,7 @@ _INLINE_PARTIALS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {
     ("tanh", ("1 - tanh²x",)): ("(4.0 * _sigmoid(2.0 * {x}) * _sigmoid(-2.0 * {x}))",),
 }
 #: The functions the written-out partials call: σ on floats, as the rows' partials compute it.
-_HELPERS: dict[str, Any] = {"_sigmoid": rules.SIGMOID.forward}
+_HELPERS: dict[str, Any] = {"_sigmoid": rules.SIGMOID.forward, "_exp": math.exp}
 # Rows whose partials never raise where the forward pass succeeded: the generated code may skip
 # them where no captured leaf needs the gradient. Any other row (x^y, x^c: no derivative at
 # some bases) is always evaluated, so that the compiled code fails where the engine does.
@@ -468,6 +473,9 @@ class _Generator:
             "_INF": math.inf,
             "_fsum": math.fsum,
             "_sum": sum,
+            "_max": max,
+            "_map": map,
+            "_abs": abs,
             "_NonFiniteError": _NonFiniteError,
             **_HELPERS,
         }
@@ -480,6 +488,7 @@ class _Generator:
         # The parameters: a number argument by its leaf's name, a sequence as x<i>, unpacked.
         self.signature: list[str] = []
         self.unpacking: list[tuple[str, str]] = []
+        self.arguments: dict[tuple[str, ...], str] = {}  # a sequence argument's names: x<i>
         k = 0
         for i, size in enumerate(shapes):
             if size is None:
@@ -489,16 +498,16 @@ class _Generator:
             self.signature.append(f"x{i}")
             self.used.add(f"x{i}")
             names = [self._name(v, v.label) for v in arg_leaves[k : k + size]]
+            self.arguments[tuple(names)] = f"x{i}"
             k += size
             if names:
                 comma = "," if len(names) == 1 else ""
                 self.unpacking.append((f"{_IN}{', '.join(names)}{comma} = x{i}", f"argument {i}"))
-        for v in captured:
-            self._name(v, v.label or "p")
+        self._name_all(captured, [_identifier(v.label) if v.label else "p" for v in captured])
         self.order = trace.order
         self.forward_order = self.order[::-1]
-        for v in trace.nodes:
-            if not v.parents and v not in self.names:
+        for v in trace.leaves:
+            if v not in self.names:
                 self.operand(v)  # a constant made inside f
         for v in self.forward_order:
             self._name(v, v.label if v is not root else v.label or "C")
@@ -509,9 +518,10 @@ class _Generator:
             for v, name in self.names.items()
         }
         #: The generator's names for the captured leaves' Values: V_ and the number's name.
-        self.leaf_values = [self._unique(f"V_{self.names[v]}") for v in captured]
+        self.leaf_values = self._unique_all([f"V_{self.names[v]}" for v in captured])
         # need: some captured leaf lies below the node, so its gradient matters.
-        need = self.need = {v: v in self.captured_index for v in trace.nodes}
+        need = self.need = dict.fromkeys(trace.leaves, False)
+        need.update(dict.fromkeys(captured, True))
         get = need.__getitem__
         for v in self.forward_order:
             need[v] = any(map(get, v.parents))
@@ -521,6 +531,17 @@ class _Generator:
             _identifier(label) if label else f"t{len(self.names)}"
         )
         return name
+
+    def _name_all(self, nodes: Sequence[Value], bases: list[str]) -> None:
+        """Name each node after its base, as ``_name`` would, all at once."""
+        self.names.update(zip(nodes, self._unique_all(bases), strict=True))
+
+    def _unique_all(self, bases: list[str]) -> list[str]:
+        """``_unique`` of each base in turn; at C speed where none is taken."""
+        if len(set(bases)) == len(bases) and self.used.isdisjoint(bases):
+            self.used.update(bases)
+            return bases
+        return [self._unique(b) for b in bases]
 
     def _unique(self, base: str) -> str:
         """``base``, or ``base__k``, whichever no other variable is called."""
@@ -648,22 +669,33 @@ class _Generator:
             checked.append(dnames[root])
         need = self.need
         captured_index = self.captured_index
+        # A captured weight of a weighted sum whose only contribution is g · a_k is not summed
+        # into the check one by one: g · max_k |a_k| is finite exactly when no g · a_k
+        # overflows (rounding is monotone; g and every a_k are checked themselves, a
+        # non-finite a_k making the sum z non-finite). ``bounded``: each such node's g and
+        # the operands a_k; ``covered``: the weights whose one contribution it bounds.
+        bounded: dict[str, tuple[str, ...]] = {}
+        covered: set[Value] = set()
         for v in self.order:
             rule: Rule = v._rule  # type: ignore[assignment]
             if not need[v] and rule.name in _NEVER_RAISES:
                 continue
             called = len(codes)
+            code = self._code(rule)
             partials = self.partial_exprs(v, lines)
             if len(codes) > called:  # a line calling the row's partials
                 # The row's partials, each one, go into the check too: a nan partial that only
                 # an argument receives makes the engine's backward raise.
                 checked.extend(partials)
             g = dnames[v]
-            texts = self._code(rule).backward_comments(len(partials))
-            for p, d, text in zip(v.parents, partials, texts, strict=True):
+            weights = (len(partials) - 1) // 2 if code.partials_kind == "wsum" else 0
+            texts = code.backward_comments(len(partials))
+            for i, (p, d, text) in enumerate(zip(v.parents, partials, texts, strict=True)):
                 if not need[p]:
                     continue
                 gp = dnames[p]
+                if p in covered:  # a second contribution: its sum is checked after all
+                    covered.discard(p)
                 # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
                 if p in first:
                     if d == "1.0":
@@ -682,6 +714,9 @@ class _Generator:
                     first.add(p)
                     if p not in captured_index:
                         checked.append(gp)
+                    elif i < weights and not accumulate:
+                        covered.add(p)
+                        bounded[g] = tuple(partials[:weights])  # ∂z/∂w_k = a_k
                 comments.append(text)
         totals = [dnames[v] for v in self.captured]
         root_k = captured_index.get(root)
@@ -692,7 +727,20 @@ class _Generator:
             add(f"{_IN}_G = {gradients}", "the leaves' gradients, as a tuple")
             checked.append("_sum(_G)")
         elif totals:
-            checked.extend(t for t in totals if t != "1.0")
+            checked.extend(
+                t
+                for v, t in zip(self.captured, totals, strict=True)
+                if t != "1.0" and v not in covered
+            )
+            largest: dict[tuple[str, ...], str] = {}
+            for g, operands in bounded.items():
+                m = largest.get(operands)
+                if m is None:
+                    m = largest[operands] = self._unique(f"_m{len(largest)}")
+                    whole = self.arguments.get(operands)  # all of an argument: the list itself
+                    of = whole if whole is not None else f"({', '.join(operands)},)"
+                    add(f"{_IN}{m} = _max(_map(_abs, {of}))", "the largest |a_k| of these inputs")
+                checked.append(f"{g} * {m}")
         # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
         # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
         if checked:
@@ -883,7 +931,7 @@ class Compiled:
                     f"compiled function: argument {i} must be a sequence of {size} numbers, "
                     f"as when compiled, got {shown}"
                 )
-            if not set(map(type, a)) <= _ONLY_FLOAT:
+            if not _ONLY_FLOAT.issuperset(map(type, a)):
                 a = [_check_scalar(x, i, k) for k, x in enumerate(a)]
             out.append(a)
         return out

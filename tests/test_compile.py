@@ -573,6 +573,30 @@ def test_a_failing_sum_raises_the_engines_error() -> None:
     assert w.grad == 0.0  # exact: nothing added
 
 
+@pytest.mark.parametrize("big", [1e300, -1e300, 1e150])
+def test_a_weights_gradient_that_overflows_is_the_engines_error(big: float) -> None:
+    """∂C/∂w = ∂C/∂z · a overflows at a huge input a while w · a and C stay finite."""
+    w = [Value(1e-10), Value(2e-10)]
+    b = Value(0.5)
+    twin = [Value(1e-10), Value(2e-10)]
+    twin_b = Value(0.5)
+
+    def f(xs: list[Value], ws: list[Value], bias: Value) -> Value:
+        return Value.weighted_sum(ws, xs, bias) * 1e10
+
+    c = compile(lambda xs: f(xs, w, b), [1.0, 1.0])
+    try:
+        want = f([Value(big), Value(1.0)], twin, twin_b)
+        want.backward()
+    except (ArithmeticError, ValueError) as error:
+        with pytest.raises(type(error)):
+            c([big, 1.0])
+        assert [v.grad for v in (*w, b)] == [0.0, 0.0, 0.0]  # exact: nothing added
+        return
+    assert bits(c([big, 1.0])) == bits(want.data)
+    assert_same([v.grad for v in (*w, b)], [v.grad for v in (*twin, twin_b)])
+
+
 def test_rows_that_may_raise_in_backward_are_always_evaluated() -> None:
     never = _NEVER_RAISES
     assert "pow" not in never
