@@ -2,12 +2,15 @@
 
 ``c = compile(f, *example_args)`` calls ``f`` on fresh leaf Values holding the example
 arguments (a float becomes one ``Value``, a sequence of floats a list of them), records the
-graph ``f`` built, and generates the Python source of one function that does that graph's
-forward pass and then its backward pass, one line per operation, with no ``Value`` objects in
+graph ``f`` built, and generates the Python source (``c.source``) of that graph's forward
+pass and then its backward pass, one line per operation, with no ``Value`` objects in
 between. ``c(*args)`` runs it: it returns the output's value as a float and adds the gradient
 to ``.grad`` of every leaf Value the graph *captured* (the leaves that existed before ``f`` ran,
 such as a model's parameters; their current ``.data`` is read on every call), exactly as
-``f(*args).backward()`` would, to the last bit.
+``f(*args).backward()`` would, to the last bit. The pass is the body of a generator's
+``while True`` loop: each call resumes the generator for one pass, which ends at a ``yield``
+of the value (a plain function of that many variables would have its frame allocated anew at
+every call, which costs as much as a sizeable part of the pass).
 
 Bit-for-bit equality holds because the generated code does what the engine does, in the
 engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``
@@ -17,18 +20,22 @@ redone by the engine, so that its error or its IEEE propagation is the engine's,
 non-finite policy); the backward pass visits the nodes in the engine's order
 (``autograd.backward_order``: the reverse of a depth-first post-order from the output); each
 gradient is its first contribution as is, later ones added with ``+`` in visiting order; a
-contribution is ``upstream * partial``, the partial from the row's
-``partials`` (written out only where it is an operand itself, a constant, or one IEEE
-operation, as ``1.0 / y``); the captured leaves get ``.grad += total`` at the end.
+contribution is ``upstream * partial`` (``upstream`` itself where the partial is 1, as it is
+exactly; ``-upstream`` where it is -1), the partial from the row's ``partials``, written out
+only where the expression is the row's own and gives the row's bits on a set of ordinary and
+special operands (``1.0 / y``, ``out * σ(-x)``); the captured leaves get ``.grad += total`` at
+the end.
 
 Which programs compile correctly: those whose graph has the same shape for every argument and
 whose constants do not depend on the arguments. ``relu`` branches are fine (relu is one
 primitive). Python control flow on ``.data`` is not: an ``if x.data > 0`` takes the branch of
 the example arguments forever. A constant made from data (``v - max(u.data for u in zs)``, as
 ``nn.losses.softmax`` shifts its inputs) would be frozen at its traced value; ``compile``
-traces ``f`` a third time at arguments a few units of the 20th bit away, and if any constant or
-the graph's shape differs there, it says why in ``c.data_dependent`` and every call of ``c``
-runs ``f`` on the engine instead (the same numbers, at the engine's speed). A branch that the
+traces ``f`` a second time at arguments a few units of the 20th bit away (which also tells
+the captured leaves, the same objects in both graphs, from constants made inside ``f``), and
+if any constant or the graph's shape differs there (and not in a third trace at the example),
+it says why in ``c.data_dependent`` and every call of ``c`` runs ``f`` on the engine instead
+(the same numbers, at the engine's speed). A branch that the
 nearby arguments do not flip (``binary_cross_entropy``'s softplus branches on the sign of a
 logit) is not found that way: ``c(*args, check=True)`` also runs ``f`` eagerly and raises
 ``TraceMismatchError`` if the graph it builds differs in shape or constants from the traced
@@ -48,9 +55,10 @@ import math
 import numbers
 import re
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import lru_cache
 from typing import Any
 
+from autograd import rules
 from autograd.engine import Value, backward_order, enable_grad, grad
 from autograd.rules import Rule
 
@@ -114,65 +122,74 @@ def _trace(f: Callable[..., Value], args: Sequence[object]) -> tuple[Value, list
     return out, flat
 
 
-def _discover(root: Value) -> tuple[list[Value], dict[int, int]]:
-    """Every node once, in the order the engine's first pass reaches them, and consumer counts."""
-    nodes = [root]
-    count: dict[int, int] = {}
-    stack = [root] if root.parents else []
-    while stack:
-        for p in stack.pop().parents:
-            if id(p) in count:
-                count[id(p)] += 1
-            else:
-                count[id(p)] = 1
-                nodes.append(p)
-                if p.parents:
-                    stack.append(p)
-    return nodes, count
+class _Trace:
+    """One run of ``f``: its operations in the engine's backward order, then its leaves."""
+
+    __slots__ = ("args", "leaves", "nodes", "order", "root")
+
+    def __init__(self, f: Callable[..., Value], args: Sequence[object]) -> None:
+        self.root, self.args = _trace(f, args)
+        #: The nodes with parents, each before its parents, as ``backward`` processes them.
+        self.order = backward_order(self.root)
+        #: The leaves, each once, in the order the operations above first use them.
+        self.leaves: list[Value] = (
+            list(dict.fromkeys([p for v in self.order for p in v.parents if not p.parents]))
+            if self.order
+            else [self.root]
+        )
+        self.nodes = self.order + self.leaves
 
 
-def _backward_order(root: Value, count: dict[int, int]) -> list[Value]:
-    """The nodes with parents in the order the engine's backward pass processes them."""
-    return backward_order(root)
+def _same_bits(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    """Whether two tuples of floats hold the same floats, bit for bit (nan equal to nan)."""
+    if a == b and 0.0 not in a:  # equal values, and no zero whose sign could differ
+        return True
+    return len(a) == len(b) and list(map(float.hex, a)) == list(map(float.hex, b))
 
 
-Shape = tuple[Any, ...]
+def _same_constants(a: list[tuple[float, ...]], b: list[tuple[float, ...]]) -> bool:
+    """``_same_bits`` for each pair, the common case (equal, and no zero) at C speed."""
+    if a == b and not any(0.0 in c for c in a if c):
+        return True
+    return all(map(_same_bits, a, b))
 
 
-def _shape(nodes: Sequence[Value], args: dict[int, int]) -> list[Shape]:
-    """Each node as comparable data: its rule, constants and parents' positions, or what leaf."""
-    position = {id(n): k for k, n in enumerate(nodes)}
-    out: list[Shape] = []
-    for n in nodes:
-        if id(n) in args:
-            out.append(("arg", args[id(n)]))
-        elif not n.parents:
-            out.append(("leaf", id(n), n.data.hex()))
-        else:
-            parents = tuple(position[id(p)] for p in n.parents)
-            ctx = tuple(c.hex() for c in n.constants)
-            out.append(("op", id(n._rule), ctx, parents))
-    return out
+def _differences(a: _Trace, b: _Trace, captured: frozenset[Value] = frozenset()) -> str:
+    """Where two traces differ (captured leaves by identity, constants by value); "" if nowhere.
 
-
-def _differences(
-    a: list[Shape], b: list[Shape], nodes: Sequence[Value], captured: frozenset[int] = frozenset()
-) -> str:
-    """Where two shapes differ (captured leaves by identity, constants by value); "" if nowhere."""
-    if len(a) != len(b):
-        return f"the graph has {len(b)} nodes instead of {len(a)}"
-    for k, (x, y) in enumerate(zip(a, b, strict=True)):
-        if x[0] == "leaf" and y[0] == "leaf":
-            if x[1] in captured and y[1] != x[1]:
-                return f"node {k} is not the captured leaf {nodes[k].label or k} any more"
-            if x[1] != y[1] and x[2] != y[2]:
-                return (
-                    f"node {k} (a constant leaf) holds {float.fromhex(y[2])!r} instead of "
-                    f"{float.fromhex(x[2])!r}"
-                )
-        elif x != y:
-            what = nodes[k].op or "a leaf"
-            return f"node {k} ('{what}' in the trace) differs"
+    Node k of one is node k of the other: the same rule, the same constants, and its parents
+    the images of the other's parents.
+    """
+    if len(a.order) != len(b.order) or len(a.leaves) != len(b.leaves):
+        return f"the graph has {len(b.nodes)} nodes instead of {len(a.nodes)}"
+    image = dict(zip(a.nodes, b.nodes, strict=True))
+    get = image.get
+    same = (
+        [x._rule for x in a.order] == [y._rule for y in b.order]
+        and [tuple(map(get, x.parents)) for x in a.order] == [y.parents for y in b.order]
+        and _same_constants([x._ctx for x in a.order], [y._ctx for y in b.order])
+    )
+    if not same:
+        k = next(
+            k
+            for k, (x, y) in enumerate(zip(a.order, b.order, strict=True))
+            if x._rule is not y._rule
+            or tuple(map(get, x.parents)) != y.parents
+            or not _same_bits(x._ctx, y._ctx)
+        )
+        return f"node {k} ('{a.order[k].op}' in the trace) differs"
+    arg_a = {v: k for k, v in enumerate(a.args)}
+    arg_b = {v: k for k, v in enumerate(b.args)}
+    for k, (x, y) in enumerate(zip(a.leaves, b.leaves, strict=True), len(a.order)):
+        if x is y:
+            continue
+        if x in arg_a or y in arg_b:
+            if arg_a.get(x) != arg_b.get(y):
+                return f"node {k} (a leaf) differs: an argument in one graph only"
+        elif x in captured:
+            return f"node {k} is not the captured leaf {x.label or k} any more"
+        elif x._data.hex() != y._data.hex():
+            return f"node {k} (a constant leaf) holds {y._data!r} instead of {x._data!r}"
     return ""
 
 
@@ -189,6 +206,17 @@ _INLINE_FORWARD: dict[tuple[str, str], str] = {
     ("mul", "x · y"): "{x} * {y}",
     ("neg", "-x"): "-{x}",
     ("relu", "max(x, 0)"): "{x} if {x} > 0.0 else 0.0",
+    # The row's two branches (e^t never overflows, t <= 0), e^x twice rather than a temporary.
+    (
+        "sigmoid",
+        "σ(x)",
+    ): "1.0 / (1.0 + _exp(-{x})) if {x} >= 0.0 else _exp({x}) / (1.0 + _exp({x}))",
+}
+# Rows with a constant of their own (x ** c, one row per exponent): the forward in x and c, and
+# the partials of the rows for these constants only (the row's text does not tell c exactly).
+_INLINE_CONSTANT_FORWARD: dict[str, str] = {"powc": "{x} ** {c}"}
+_INLINE_CONSTANT_PARTIALS: dict[tuple[str, float], tuple[str, ...]] = {
+    ("powc", 2.0): ("(2.0 * {x})",),
 }
 _INLINE_PARTIALS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {
     ("add", ("1", "1")): ("1.0", "1.0"),
@@ -199,7 +227,11 @@ _INLINE_PARTIALS: dict[tuple[str, tuple[str, ...]], tuple[str, ...]] = {
     ("exp", ("e^x",)): ("{out}",),
     ("log", ("1/x",)): ("(1.0 / {x})",),
     ("relu", ("1 if x > 0 else 0",)): ("(1.0 if {x} > 0.0 else 0.0)",),
+    ("sigmoid", ("σ(x)(1 - σ(x))",)): ("({out} * _sigmoid(-{x}))",),
+    ("tanh", ("1 - tanh²x",)): ("(4.0 * _sigmoid(2.0 * {x}) * _sigmoid(-2.0 * {x}))",),
 }
+#: The functions the written-out partials call: σ on floats, as the rows' partials compute it.
+_HELPERS: dict[str, Any] = {"_sigmoid": rules.SIGMOID.forward, "_exp": math.exp}
 # Rows whose partials never raise where the forward pass succeeded: the generated code may skip
 # them where no captured leaf needs the gradient. Any other row (x^y, x^c: no derivative at
 # some bases) is always evaluated, so that the compiled code fails where the engine does.
@@ -241,36 +273,73 @@ def _agrees(templates: Sequence[str], rule: Rule, forward: bool) -> bool:
     """Whether the templates give the row's own results, bit for bit, on every pair of probes.
 
     Run once per row and process: a row whose function changed (nan now propagating through
-    relu, say) while its text did not is then called, never written out wrongly.
+    relu, say) while its text did not is then called, never written out wrongly. A row of one
+    argument has templates in x (and out) only. Where the row's forward refuses the operands,
+    a written-out forward must fail too (raise, or give a nan or an infinity, which the
+    generated code hands to the engine); written-out partials are never reached there.
     """
-    unary = rule.name in ("neg", "exp", "log", "relu")
-    for x in _PROBES:
-        for y in (1.0,) if unary else _PROBES:
-            args = (x,) if unary else (x, y)
-            try:
-                out = rule.forward(*args)
-            except (ArithmeticError, ValueError):
-                continue  # the forward pass refuses these operands: the code never gets here
-            names = {"x": x, "y": y, "out": out}
-            want = _outcome(lambda: out if forward else rule.partials(out, *args))  # noqa: B023
-            exprs = [t.format(x="x", y="y", out="out") for t in templates]
-            got = _outcome(lambda: [eval(e, {}, names) for e in exprs])  # noqa: B023
-            if got != want:
-                return False
+    unary = all("{y}" not in t for t in templates) and (forward or len(templates) == 1)
+    exprs = "".join(t.format(x="x", y="y", out="out") + ", " for t in templates)
+    try:
+        # One function for all the probes: compiling an expression per probe would cost more
+        # than the compilation of a whole graph.
+        written = eval(f"lambda x, y, out: ({exprs})", dict(_HELPERS))
+        for x in _PROBES:
+            for y in (1.0,) if unary else _PROBES:
+                args = (x,) if unary else (x, y)
+                out = _outcome(lambda: rule.forward(*args))  # noqa: B023
+                if isinstance(out, str):  # the row refuses these operands
+                    if forward and not _fails(_outcome(lambda: written(x, y, 0.0))):  # noqa: B023
+                        return False
+                    continue
+                result = float.fromhex(out[0])
+                want = out if forward else _outcome(lambda: rule.partials(result, *args))  # noqa: B023
+                if _outcome(lambda: written(x, y, result)) != want:  # noqa: B023
+                    return False
+    except Exception:  # a template that cannot even run (a complex result, say) does not agree
+        return False
     return True
 
 
-@cache
+def _fails(outcome: list[str] | str) -> bool:
+    """Whether an outcome of ``_outcome`` is an error or holds a nan or an infinity."""
+    return isinstance(outcome, str) or any(h in ("inf", "-inf", "nan") for h in outcome)
+
+
+# The templates found for each row, by identity: a Rule is a frozen dataclass, whose hash
+# (what functools.cache would key on) hashes every field at every lookup. The row is kept, so
+# that its id is not reused.
+_FOUND: dict[tuple[int, bool], tuple[Rule, Any]] = {}
+
+
 def _inline_forward(rule: Rule) -> str | None:
-    template = _INLINE_FORWARD.get((rule.name, rule.formula))
-    return template if template is not None and _agrees([template], rule, True) else None
+    """The written-out forward of the row, if it has one that gives the row's bits."""
+    found = _FOUND.get((id(rule), True))
+    if found is not None and found[0] is rule:
+        return found[1]  # type: ignore[no-any-return]
+    if rule.constant is None:
+        template = _INLINE_FORWARD.get((rule.name, rule.formula))
+    else:
+        written = _INLINE_CONSTANT_FORWARD.get(rule.name)
+        template = None if written is None else written.replace("{c}", _literal(rule.constant))
+    if template is not None and not _agrees([template], rule, True):
+        template = None
+    _FOUND[id(rule), True] = (rule, template)
+    return template
 
 
-@cache
 def _inline_partials(rule: Rule) -> tuple[str, ...] | None:
-    template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
-    if template is None or not _agrees(template, rule, False):
-        return None
+    """The written-out partials of the row, if it has some that give the row's bits."""
+    found = _FOUND.get((id(rule), False))
+    if found is not None and found[0] is rule:
+        return found[1]  # type: ignore[no-any-return]
+    if rule.constant is None:
+        template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
+    else:
+        template = _INLINE_CONSTANT_PARTIALS.get((rule.name, rule.constant))
+    if template is not None and not _agrees(template, rule, False):
+        template = None
+    _FOUND[id(rule), False] = (rule, template)
     return template
 
 
@@ -293,9 +362,17 @@ def _sum_terms(rule: Rule, ops: list[str], constants: Sequence[float]) -> list[s
 _DATA = "_data" if type(getattr(Value, "_data", None)).__name__ == "member_descriptor" else "data"
 
 
+#: Bytes to themselves if a letter or a digit, to a space if not: label separators.
+_SEPARATORS = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+
+
+@lru_cache(maxsize=1 << 16)
 def _identifier(label: str) -> str:
     """A Python name read off a node's label: ``z_{0}^(2)`` -> ``z_0_2``."""
-    name = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
+    if label.isascii():  # the common case, without the regular expression's cost
+        name = "_".join(label.encode().translate(_SEPARATORS).decode().split())
+    else:
+        name = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
     if not name or name[0].isdigit() or keyword.iskeyword(name):
         name = f"v_{name}"
     return name
@@ -319,35 +396,99 @@ def _derivative_text(rule: Rule, i: int, n_parents: int) -> str:
     return texts[i] if i < len(texts) else texts[-1]
 
 
+def _filler(templates: Sequence[str]) -> Callable[[str, str, str], list[str]]:
+    """The templates as one function of the names x, y and out, filling each in: f-strings,
+    which are filled faster than ``str.format`` with keywords (once per node of a graph)."""
+    texts = ", ".join(f"f{t!r}" for t in templates)
+    return eval(f"lambda x, y, out: [{texts}]")  # type: ignore[no-any-return]
+
+
+class _RowCode:
+    """What the generated code writes for one row: its templates and the comments."""
+
+    __slots__ = (
+        "comment", "comments", "fixed_partials", "forward", "partials", "partials_kind", "rule",
+    )  # fmt: skip
+
+    def __init__(self, rule: Rule) -> None:
+        self.rule = rule
+        forward = _inline_forward(rule)
+        partials = _inline_partials(rule)
+        #: The templates as functions of the operands' and the result's names.
+        self.forward = None if forward is None else _filler([forward])
+        self.partials = None if partials is None else _filler(partials)
+        #: Written-out partials that are numbers (+, -, neg): the same for every node.
+        self.fixed_partials = (
+            list(partials) if partials is not None and not any("{" in t for t in partials) else None
+        )
+        #: The n-ary rows whose partials are 1 or the operands themselves.
+        self.partials_kind = _NARY_PARTIALS.get((rule.name, rule.derivatives), "")
+        self.comment = f"{rule.symbol}: {rule.formula}"
+        self.comments: dict[int, list[str]] = {}
+
+    def backward_comments(self, n_parents: int) -> list[str]:
+        """The comments of the backward lines of a node of this row, one per argument."""
+        texts = self.comments.get(n_parents)
+        if texts is None:
+            texts = self.comments[n_parents] = [
+                f"{self.rule.symbol}: ∂/∂arg{i} = {_derivative_text(self.rule, i, n_parents)}"
+                for i in range(n_parents)
+            ]
+        return texts
+
+
+#: The n-ary rows whose partials the code writes as 1 or as the operands, by their texts.
+_NARY_PARTIALS = {
+    ("sum", ("1",)): "sum",
+    ("wsum", ("a_k", "w_k", "1")): "wsum",
+    ("wsumc", ("x_k", "1")): "wsumc",
+}
+
+#: Terms per line of the finiteness check's sum.
+_CHAIN = 100
+#: The indentation of the generated pass: the body of the generator's loop.
+_IN = " " * 8
+
+
 class _Generator:
-    """Builds the source of the forward+backward function of one traced graph."""
+    """Builds the source of the forward+backward pass of one traced graph."""
 
     def __init__(
         self,
-        root: Value,
+        trace: _Trace,
         shapes: list[int | None],
-        arg_leaves: list[Value],
         captured: list[Value],
         watched: Sequence[Value] = (),
     ) -> None:
-        self.root = root
+        root = self.root = trace.root
+        arg_leaves = trace.args
         self.watched = list(watched)
-        self.names: dict[int, str] = {}
-        self.used: set[str] = set()
-        self.consts: dict[int, str] = {}
+        self.names: dict[Value, str] = {}
+        # The names the generated code gives its own variables and parameters are not free.
+        self.used: set[str] = {"seed", "acc", "step", "accumulate"}
+        self.consts: dict[Value, str] = {}
+        self.suffixes: dict[str, int] = {}  # the last k of base__k, so that naming stays linear
         self.namespace: dict[str, Any] = {
             "_NAN": math.nan,
             "_INF": math.inf,
             "_fsum": math.fsum,
             "_sum": sum,
+            "_max": max,
+            "_map": map,
+            "_abs": abs,
             "_NonFiniteError": _NonFiniteError,
+            **_HELPERS,
         }
         self.rule_slots: dict[int, int] = {}
+        self.rows: dict[int, _RowCode] = {}
+        self.operands: dict[Value, list[str]] = {}
+        self.partial_names: dict[Value, str] = {}  # the tuple of a row's partials, when called
         self.captured = captured
-        self.captured_index = {id(v): k for k, v in enumerate(captured)}
+        self.captured_index = {v: k for k, v in enumerate(captured)}
         # The parameters: a number argument by its leaf's name, a sequence as x<i>, unpacked.
         self.signature: list[str] = []
-        self.unpacking: list[str] = []
+        self.unpacking: list[tuple[str, str]] = []
+        self.arguments: dict[tuple[str, ...], str] = {}  # a sequence argument's names: x<i>
         k = 0
         for i, size in enumerate(shapes):
             if size is None:
@@ -357,41 +498,71 @@ class _Generator:
             self.signature.append(f"x{i}")
             self.used.add(f"x{i}")
             names = [self._name(v, v.label) for v in arg_leaves[k : k + size]]
+            self.arguments[tuple(names)] = f"x{i}"
             k += size
             if names:
                 comma = "," if len(names) == 1 else ""
-                self.unpacking.append(f"    {', '.join(names)}{comma} = x{i}  # argument {i}")
-        for v in captured:
-            self._name(v, v.label or "p")
-        nodes, count = _discover(root)
-        self.order = _backward_order(root, count)
+                self.unpacking.append((f"{_IN}{', '.join(names)}{comma} = x{i}", f"argument {i}"))
+        self._name_all(captured, [_identifier(v.label) if v.label else "p" for v in captured])
+        self.order = trace.order
         self.forward_order = self.order[::-1]
-        for v in nodes:
-            if not v.parents and id(v) not in self.names:
+        for v in trace.leaves:
+            if v not in self.names:
                 self.operand(v)  # a constant made inside f
         for v in self.forward_order:
             self._name(v, v.label if v is not root else v.label or "C")
+        # A gradient is dC_d and its node's name, unless a label made a name like that too.
+        clash = any(name.startswith("dC_d") for name in self.used)
+        self.dnames = {
+            v: self._unique(f"dC_d{name}") if clash else f"dC_d{name}"
+            for v, name in self.names.items()
+        }
+        #: The generator's names for the captured leaves' Values: V_ and the number's name.
+        self.leaf_values = self._unique_all([f"V_{self.names[v]}" for v in captured])
         # need: some captured leaf lies below the node, so its gradient matters.
-        self.need: dict[int, bool] = {id(v): id(v) in self.captured_index for v in nodes}
+        need = self.need = dict.fromkeys(trace.leaves, False)
+        need.update(dict.fromkeys(captured, True))
+        get = need.__getitem__
         for v in self.forward_order:
-            self.need[id(v)] = any(self.need[id(p)] for p in v.parents)
+            need[v] = any(map(get, v.parents))
 
     def _name(self, node: Value, label: str) -> str:
-        base = _identifier(label) if label else f"t{len(self.names)}"
+        name = self.names[node] = self._unique(
+            _identifier(label) if label else f"t{len(self.names)}"
+        )
+        return name
+
+    def _name_all(self, nodes: Sequence[Value], bases: list[str]) -> None:
+        """Name each node after its base, as ``_name`` would, all at once."""
+        self.names.update(zip(nodes, self._unique_all(bases), strict=True))
+
+    def _unique_all(self, bases: list[str]) -> list[str]:
+        """``_unique`` of each base in turn; at C speed where none is taken."""
+        if len(set(bases)) == len(bases) and self.used.isdisjoint(bases):
+            self.used.update(bases)
+            return bases
+        return [self._unique(b) for b in bases]
+
+    def _unique(self, base: str) -> str:
+        """``base``, or ``base__k``, whichever no other variable is called."""
+        if base not in self.used:
+            self.used.add(base)
+            return base
         name = base
-        k = 1
+        k = self.suffixes.get(base, 1)
         while name in self.used:
             k += 1
             name = f"{base}__{k}"
+        self.suffixes[base] = k
         self.used.add(name)
-        self.names[id(node)] = name
         return name
 
     def operand(self, node: Value) -> str:
         """How the generated code reads a node's value: its variable, or a constant literal."""
-        if id(node) in self.names:
-            return self.names[id(node)]
-        return self.consts.setdefault(id(node), _literal(node.data))
+        name = self.names.get(node)
+        if name is not None:
+            return name
+        return self.consts.setdefault(node, _literal(node._data))
 
     def _row(self, rule: Rule, kind: str) -> str:
         """A name in the generated code's namespace for the row's forward or partials."""
@@ -400,121 +571,256 @@ class _Generator:
         self.namespace[name] = rule.forward if kind == "F" else rule.partials
         return name
 
-    def forward_line(self, node: Value) -> str:
-        rule: Rule = node._rule  # type: ignore[assignment]
-        ops = [self.operand(p) for p in node.parents]
-        template = _inline_forward(rule)
-        terms = _sum_terms(rule, ops, node.constants)
-        if template is not None:
-            expr = template.format(x=ops[0], y=ops[-1])
-        elif terms is not None:
-            expr = f"_fsum([{', '.join(terms)}])"
-        else:
-            ctx = [_literal(c) for c in node.constants]
-            expr = f"{self._row(rule, 'F')}({', '.join([*ops, *ctx])})"
-        return f"    {self.names[id(node)]} = {expr}  # {rule.symbol}: {rule.formula}"
+    def _code(self, rule: Rule) -> _RowCode:
+        """What this graph's code writes for the row (worked out once per row)."""
+        code = self.rows.get(id(rule))
+        if code is None:
+            code = self.rows[id(rule)] = _RowCode(rule)
+        return code
 
-    def partial_exprs(self, node: Value, lines: list[str]) -> list[str]:
-        """Source for each partial of ``node``; may first append a line calling the row."""
+    def _operands(self, node: Value) -> list[str]:
+        ops = self.operands.get(node)
+        if ops is None:
+            ops = self.operands[node] = [self.operand(p) for p in node.parents]
+        return ops
+
+    def forward_line(self, node: Value) -> str:
+        """The line computing ``node``'s value (its comment is the row's ``comment``)."""
         rule: Rule = node._rule  # type: ignore[assignment]
-        ops = [self.operand(p) for p in node.parents]
-        out = self.names[id(node)]
-        if rule.name == "sum" and rule.derivatives == ("1",):
+        code = self._code(rule)
+        ops = self._operands(node)
+        if code.forward is not None:
+            expr = code.forward(ops[0], ops[-1], "")[0]
+        else:
+            terms = _sum_terms(rule, ops, node._ctx)
+            if terms is not None:
+                expr = f"_fsum([{', '.join(terms)}])"
+            else:
+                ctx = [_literal(c) for c in node._ctx]
+                expr = f"{self._row(rule, 'F')}({', '.join([*ops, *ctx])})"
+        return f"{_IN}{self.names[node]} = {expr}"
+
+    def partial_exprs(self, node: Value, lines: _Lines) -> list[str]:
+        """Source for each partial of ``node``; may first add a line calling the row."""
+        rule: Rule = node._rule  # type: ignore[assignment]
+        code = self._code(rule)
+        ops = self._operands(node)
+        kind = code.partials_kind
+        if kind == "sum":
             return ["1.0"] * len(ops)
-        if rule.name == "wsum" and rule.derivatives == ("a_k", "w_k", "1"):
+        if kind == "wsum":
             n = (len(ops) - 1) // 2
             return [*ops[n : 2 * n], *ops[:n], "1.0"]
-        if rule.name == "wsumc" and rule.derivatives == ("x_k", "1"):
-            return [*(_literal(c) for c in node.constants), "1.0"]
-        template = _inline_partials(rule)
-        if template is not None:
-            return [t.format(x=ops[0], y=ops[-1], out=out) for t in template]
-        d = f"d_{out}"
-        args = ", ".join([out, *ops, *(_literal(c) for c in node.constants)])
-        lines.append(f"    {d} = {self._row(rule, 'P')}({args})  # {rule.name}: the row's partials")
+        if kind == "wsumc":
+            return [*(_literal(c) for c in node._ctx), "1.0"]
+        if code.fixed_partials is not None:
+            return code.fixed_partials
+        out = self.names[node]
+        if code.partials is not None:
+            return code.partials(ops[0], ops[-1], out)
+        d = self.partial_names.get(node)
+        if d is None:
+            d = self.partial_names[node] = self._unique(f"d_{out}")
+        args = ", ".join([out, *ops, *(_literal(c) for c in node._ctx)])
+        lines.add(f"{_IN}{d} = {self._row(rule, 'P')}({args})", f"{rule.name}: the row's partials")
         return [f"{d}[{i}]" for i in range(len(ops))]
 
-    def source(self, accumulate: bool) -> str:
-        """The function's source: ``step(args)`` adds to ``.grad``; ``accumulate`` into a list."""
+    def source(self, accumulate: bool) -> _Lines:
+        """The generator's lines: ``step`` adds to ``.grad``, ``accumulate`` into a list.
+
+        A generator rather than a function: a frame of thousands of variables would be
+        allocated afresh at every call of a function (CPython 3.11 on), while a generator
+        keeps its frame; each call of the compiled function resumes it for one pass.
+        """
         root = self.root
-        params = self.signature
-        head = ", ".join([*params, "seed", "acc"] if accumulate else params)
-        body = [f"def {'accumulate' if accumulate else 'step'}({head}):"]
-        leaves = "".join(f"{self.names[id(v)]}, " for v in self.captured)
+        names = self.names
+        dnames = self.dnames
+        lines = _Lines()
+        add = lines.add
+        params = [*self.signature, "seed", "acc"] if accumulate else self.signature
+        add(f"def {'accumulate' if accumulate else 'step'}({', '.join(params)}):", "")
+        if self.leaf_values and not accumulate:
+            add(f"    {', '.join(self.leaf_values)}, = _L", "the captured leaves' Values, once")
+        add("    while True:", "one pass per call, resumed at the yield below")
+        # Unpacking into names without parentheses: Python's parser reads them at half the cost.
+        leaves = "".join(f"{names[v]}, " for v in self.captured).rstrip(" ")
         if leaves:
-            body.append(
-                f"    ({leaves}) = [_p.{_DATA} for _p in _L]  # the captured leaves, as now"
-            )
-        body.extend(self.unpacking)
-        body.append("    # forward pass")
-        for v in self.forward_order:
-            body.append(self.forward_line(v))
+            add(f"{_IN}{leaves} = [_p.{_DATA} for _p in _L]", "the captured leaves, as now")
+        for line, comment in self.unpacking:
+            add(line, comment)
+        add("", "forward pass")
+        codes, comments = lines.codes, lines.comments
+        codes.extend(map(self.forward_line, self.forward_order))
+        comments.extend([self._code(v._rule).comment for v in self.forward_order])  # type: ignore[arg-type]
         out = self.operand(root)
-        body.append("    # backward pass, in the engine's order")
-        first: set[int] = set()
+        add("", "backward pass, in the engine's order")
+        first: set[Value] = set()
         if accumulate and self.captured:
-            grads = "".join(f"dC_d{self.names[id(v)]}, " for v in self.captured)
-            body.append(f"    ({grads}) = acc  # the sums so far")
-            first.update(id(v) for v in self.captured)
-        assigned: list[str] = []
+            grads = "".join(f"{dnames[v]}, " for v in self.captured).rstrip(" ")
+            add(f"{_IN}{grads} = acc", "the sums so far")
+            first.update(self.captured)
+        # The numbers the finiteness check reads: every value, every gradient assigned.
+        checked = [names[v] for v in self.forward_order]
         if root.parents:
-            seed = "seed" if accumulate else "1.0"
-            body.append(f"    dC_d{out} = {seed}  # the seed: ∂{out}/∂{out} = 1")
-            assigned.append(f"dC_d{out}")
+            add(
+                f"{_IN}{dnames[root]} = {'seed' if accumulate else '1.0'}",
+                f"the seed: ∂{out}/∂{out} = 1",
+            )
+            checked.append(dnames[root])
         need = self.need
+        captured_index = self.captured_index
+        # A captured weight of a weighted sum whose only contribution is g · a_k is not summed
+        # into the check one by one: g · max_k |a_k| is finite exactly when no g · a_k
+        # overflows (rounding is monotone; g and every a_k are checked themselves, a
+        # non-finite a_k making the sum z non-finite). ``bounded``: each such node's g and
+        # the operands a_k; ``covered``: the weights whose one contribution it bounds.
+        bounded: dict[str, tuple[str, ...]] = {}
+        covered: set[Value] = set()
         for v in self.order:
             rule: Rule = v._rule  # type: ignore[assignment]
-            if not need[id(v)] and rule.name in _NEVER_RAISES:
+            if not need[v] and rule.name in _NEVER_RAISES:
                 continue
-            partials = self.partial_exprs(v, body)
-            if partials and partials[0].startswith("d_"):
+            called = len(codes)
+            code = self._code(rule)
+            partials = self.partial_exprs(v, lines)
+            if len(codes) > called:  # a line calling the row's partials
                 # The row's partials, each one, go into the check too: a nan partial that only
                 # an argument receives makes the engine's backward raise.
-                assigned.extend(partials)
-            g = f"dC_d{self.names[id(v)]}"
-            for i, (p, d) in enumerate(zip(v.parents, partials, strict=True)):
-                if not need[id(p)]:
+                checked.extend(partials)
+            g = dnames[v]
+            weights = (len(partials) - 1) // 2 if code.partials_kind == "wsum" else 0
+            texts = code.backward_comments(len(partials))
+            for i, (p, d, text) in enumerate(zip(v.parents, partials, texts, strict=True)):
+                if not need[p]:
                     continue
-                gp = f"dC_d{self.names[id(p)]}"
-                term = f"{g} * {d}"
-                rhs = f"{gp} + {term}" if id(p) in first else term
-                if id(p) not in first:
-                    assigned.append(gp)
-                first.add(id(p))
-                what = _derivative_text(rule, i, len(v.parents))
-                body.append(f"    {gp} = {rhs}  # {rule.symbol}: ∂/∂arg{i} = {what}")
-        # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
-        # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
-        every = [self.names[id(v)] for v in self.forward_order] + assigned
-        if every:
-            body.append(f"    _s = _sum(({''.join(e + ', ' for e in every)}))  # all finite?")
-            body.append("    if _s - _s:  # nan or inf somewhere: the engine's policy decides")
-            body.append("        raise _NonFiniteError  # caught: the engine redoes the call")
-        root_k = self.captured_index.get(id(root))
-        totals = [f"dC_d{self.names[id(v)]}" for v in self.captured]
+                gp = dnames[p]
+                if p in covered:  # a second contribution: its sum is checked after all
+                    covered.discard(p)
+                # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
+                if p in first:
+                    if d == "1.0":
+                        codes.append(f"{_IN}{gp} = {gp} + {g}")
+                    elif d == "-1.0":
+                        codes.append(f"{_IN}{gp} = {gp} - {g}")
+                    else:
+                        codes.append(f"{_IN}{gp} = {gp} + {g} * {d}")
+                else:
+                    if d == "1.0":
+                        codes.append(f"{_IN}{gp} = {g}")
+                    elif d == "-1.0":
+                        codes.append(f"{_IN}{gp} = -{g}")
+                    else:
+                        codes.append(f"{_IN}{gp} = {g} * {d}")
+                    first.add(p)
+                    if p not in captured_index:
+                        checked.append(gp)
+                    elif i < weights and not accumulate:
+                        covered.add(p)
+                        bounded[g] = tuple(partials[:weights])  # ∂z/∂w_k = a_k
+                comments.append(text)
+        totals = [dnames[v] for v in self.captured]
+        root_k = captured_index.get(root)
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
             totals[root_k] = f"{totals[root_k]} + seed" if accumulate else "1.0"
         if accumulate and totals:
-            body.append(f"    acc[:] = ({''.join(t + ', ' for t in totals)})  # the new sums")
+            gradients = "".join(t + ", " for t in totals).rstrip(" ")
+            add(f"{_IN}_G = {gradients}", "the leaves' gradients, as a tuple")
+            checked.append("_sum(_G)")
         elif totals:
-            totals_src = "".join(t + ", " for t in totals)
-            body.append(f"    for _p, _g in zip(_L, ({totals_src})):  # as backward() ends:")
-            body.append("        _p.grad += _g  # each captured leaf's .grad += its gradient")
-        if accumulate and self.watched:
-            shown = ", ".join(self.operand(v) for v in self.watched)
-            body.append(f"    return {out}, ({shown},)")
+            checked.extend(
+                t
+                for v, t in zip(self.captured, totals, strict=True)
+                if t != "1.0" and v not in covered
+            )
+            largest: dict[tuple[str, ...], str] = {}
+            for g, operands in bounded.items():
+                m = largest.get(operands)
+                if m is None:
+                    m = largest[operands] = self._unique(f"_m{len(largest)}")
+                    whole = self.arguments.get(operands)  # all of an argument: the list itself
+                    of = whole if whole is not None else f"({', '.join(operands)},)"
+                    add(f"{_IN}{m} = _max(_map(_abs, {of}))", "the largest |a_k| of these inputs")
+                checked.append(f"{g} * {m}")
+        # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
+        # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
+        if checked:
+            # Chains of +, a hundred terms a line: Python reads a + b faster than a tuple, and
+            # a chain too long would nest deeper than its compiler goes.
+            for k in range(0, len(checked), _CHAIN):
+                terms = " + ".join(checked[k : k + _CHAIN])
+                line = f"_s = {terms}" if k == 0 else f"_s += {terms}"
+                add(f"{_IN}{line}", "all finite? (the sum of every number so far)")
+            add(f"{_IN}if _s - _s:", "nan or inf somewhere: the engine's policy decides")
+            add(f"{_IN}    raise _NonFiniteError", "caught: the engine redoes the call")
+        if accumulate and totals:
+            add(f"{_IN}acc[:] = _G", "the new sums")
         else:
-            body.append(f"    return {out}")
-        return "\n".join(body) + "\n"
+            # One line per leaf: a loop over the leaves costs twice as much per leaf.
+            codes.extend(
+                [f"{_IN}{v}.grad += {t}" for v, t in zip(self.leaf_values, totals, strict=True)]
+            )
+            comments.extend(["as backward() ends: .grad += ∂C/∂leaf"] * len(totals))
+        value = out
+        if accumulate and self.watched:
+            value = f"{out}, ({''.join(self.operand(v) + ', ' for v in self.watched)})"
+        resumed = ", ".join(params)
+        if resumed:
+            add(f"{_IN}{resumed} = yield {value}", "the value; the next call's arguments")
+        else:
+            add(f"{_IN}yield {value}", "the value, to the caller")
+        return lines
 
 
-def _function(gen: _Generator, accumulate: bool) -> tuple[str, Callable[..., Any]]:
-    """Generate and compile one of the two functions: its source and the function."""
-    src = gen.source(accumulate)
+class _Lines:
+    """Generated lines, each as code and comment: the code is compiled without the comments
+    (the same program line for line, read faster), and shown with them."""
+
+    __slots__ = ("codes", "comments")
+
+    def __init__(self) -> None:
+        self.codes: list[str] = []
+        self.comments: list[str] = []
+
+    def add(self, code: str, comment: str) -> None:
+        self.codes.append(code)
+        self.comments.append(comment)
+
+    def code(self) -> str:
+        return "\n".join(self.codes) + "\n"
+
+    def text(self) -> str:
+        """The lines with their comments, aligned as a person would write them."""
+        return "".join(
+            f"{c}  # {n}\n" if c.strip() and n else f"{c or _IN}# {n}\n" if n else f"{c}\n"
+            for c, n in zip(self.codes, self.comments, strict=True)
+        )
+
+
+def _function(gen: _Generator, accumulate: bool) -> tuple[_Lines, Callable[..., Any]]:
+    """Generate and compile one of the two generator functions: its lines and the function."""
+    lines = gen.source(accumulate)
     namespace = dict(gen.namespace)
     namespace["_L"] = tuple(gen.captured)
-    exec(builtins.compile(src, "<autograd.compile>", "exec"), namespace)
-    return src, namespace["accumulate" if accumulate else "step"]
+    exec(builtins.compile(lines.code(), "<autograd.compile>", "exec"), namespace)
+    return lines, namespace["accumulate" if accumulate else "step"]
+
+
+def _run(function: Callable[..., Any], idle: list[Callable[[Any], Any]], args: list[Any]) -> Any:
+    """One pass of a generated generator: resume an idle one with ``args``, or start one.
+
+    A generator that raised is finished and not kept; two threads (or a call made while
+    another is running) each get their own.
+    """
+    try:
+        send = idle.pop()
+    except IndexError:
+        generator = function(*args)
+        result = next(generator)
+        idle.append(generator.send)
+        return result
+    result = send(args[0] if len(args) == 1 else args)
+    idle.append(send)
+    return result
 
 
 def _nearby(a: object) -> object:
@@ -523,25 +829,6 @@ def _nearby(a: object) -> object:
         x = float(a)  # type: ignore[arg-type]
         return x + max(abs(x), 1e-3) * 2.0**-20
     return [_nearby(x) for x in a]  # type: ignore[attr-defined]
-
-
-def _nearby_difference(
-    f: Callable[..., Value], args: Sequence[object], shape: list[Shape], nodes: Sequence[Value]
-) -> str:
-    """How the graph traced at nearby arguments differs from ``shape``; "" where it does not.
-
-    A constant made from the arguments' data (softmax's shift by max z) differs; a branch on
-    the data usually does not, so close to the example: ``check=True`` is the way to catch it.
-    """
-    try:
-        out, arg_leaves = _trace(f, [_nearby(a) for a in args])
-    except (ArithmeticError, ValueError):
-        return ""  # no nearby graph to compare with: the trace stands
-    near, _ = _discover(out)
-    problem = _differences(shape, _shape(near, {id(v): k for k, v in enumerate(arg_leaves)}), nodes)
-    if problem:
-        return f"at arguments near the example, {problem}"
-    return ""
 
 
 # -- the compiled function ----------------------------------------------------------------------
@@ -559,50 +846,62 @@ class Compiled:
         """Trace ``f`` (see ``compile``). ``watch``, called right after the first trace, names
         nodes of it whose values ``accumulate_watched`` returns too (a network's outputs)."""
         self.f = f
-        first, arg_leaves = _trace(f, example_args)
+        first = _Trace(f, example_args)
         watched = list(watch()) if watch is not None else []
-        second, arg_leaves2 = _trace(f, example_args)
-        nodes, _ = _discover(first)
-        nodes2, _ = _discover(second)
-        arg_pos = {id(v): k for k, v in enumerate(arg_leaves)}
-        shape = _shape(nodes, arg_pos)
-        shape2 = _shape(nodes2, {id(v): k for k, v in enumerate(arg_leaves2)})
-        problem = _differences(shape, shape2, nodes)
+        #: Why f's graph depends on its arguments' data, if a trace at nearby arguments found
+        #: it so ("" if not): then every call runs f on the engine instead of the trace.
+        self.data_dependent = ""
+        # The second trace, at arguments a little away from the example, finds the captured
+        # leaves (the same objects in both) and constants made from the data; only if the
+        # two differ is f traced again at the example, to tell which of the two it is.
+        near: _Trace | None
+        try:
+            near = _Trace(f, [_nearby(a) for a in example_args])
+        except (ArithmeticError, ValueError):
+            near = None  # no nearby graph to compare with: the trace stands
+        problem = _differences(first, near) if near is not None else "no nearby graph"
+        second = near if near is not None and not problem else _Trace(f, example_args)
         if problem:
-            raise TraceMismatchError(
-                f"compile: f built two different graphs from the same arguments ({problem}); "
-                "only a deterministic f can be compiled"
-            )
-        self._shape = shape
-        # The shape holds ids: the traced nodes must stay alive so that no new Value reuses one.
-        self._nodes_list = nodes
+            same = _differences(first, second)
+            if same:
+                raise TraceMismatchError(
+                    f"compile: f built two different graphs from the same arguments ({same}); "
+                    "only a deterministic f can be compiled"
+                )
+            if near is not None:
+                self.data_dependent = f"at arguments near the example, {problem}"
+        # The first trace stays: check=True compares new traces with it.
+        self._trace = first
         self.shapes: list[int | None] = [
             None if _is_scalar(a) else len(a)  # type: ignore[arg-type]
             for a in example_args
         ]
-        captured: list[Value] = []
-        for v, s, s2 in zip(nodes, shape, shape2, strict=True):
-            if s[0] == "leaf" and s[1] == s2[1]:
-                captured.append(v)
-        for v, v2 in zip(nodes, nodes2, strict=True):
-            if v is v2 and v.parents:
+        for v, v2 in zip(first.order, second.order, strict=True):
+            if v is v2:
                 raise ValueError(
                     f"compile: f uses a Value computed before it ran ('{v.op}' node "
-                    f"{v.label or '(unlabelled)'} = {v.data!r}); pass its inputs to f, or make "
+                    f"{v.label or '(unlabelled)'} = {v._data!r}); pass its inputs to f, or make "
                     "it inside f, so that its history is part of the trace"
                 )
+        captured = [v for v, v2 in zip(first.leaves, second.leaves, strict=True) if v is v2]
         #: The leaves the graph captured (they receive gradients), in the engine's order.
         self.leaves: tuple[Value, ...] = tuple(captured)
-        #: Why f's graph depends on its arguments' data, if a trace at nearby arguments found
-        #: it so ("" if not): then every call runs f on the engine instead of the trace.
-        self.data_dependent = _nearby_difference(f, example_args, shape, nodes)
-        self._generator = _Generator(first, self.shapes, arg_leaves, captured, watched)
-        #: The generated program that ``c(*args)`` runs.
-        self.source, self._step = _function(self._generator, accumulate=False)
+        self._generator = _Generator(first, self.shapes, captured, watched)
+        self._lines, self._step = _function(self._generator, accumulate=False)
+        self._source = ""
+        self._steps: list[Callable[[Any], Any]] = []
         # Made on first use (Python's compiler takes tens of µs per line).
         self._accumulate: Callable[..., Any] | None = None
+        self._accumulates: list[Callable[[Any], Any]] = []
         self._watching = bool(watched)
-        self._nodes = len(nodes)
+        self._nodes = len(first.nodes)
+
+    @property
+    def source(self) -> str:
+        """The generated program that ``c(*args)`` runs, commented (joined on first use)."""
+        if not self._source:
+            self._source = self._lines.text()
+        return self._source
 
     def _arguments(self, args: Sequence[object]) -> list[Any]:
         """The call's arguments as the generated code takes them, checked against the shapes."""
@@ -622,13 +921,17 @@ class Compiled:
                     a = float(a)  # type: ignore[arg-type]
                 out.append(a)
                 continue
-            if not isinstance(a, Sequence) or isinstance(a, (str, bytes)) or len(a) != size:
+            if (
+                not (type(a) is list or type(a) is tuple or isinstance(a, Sequence))
+                or isinstance(a, (str, bytes))
+                or len(a) != size
+            ):
                 shown = f"{len(a)} items" if isinstance(a, Sequence) else type(a).__name__
                 raise TypeError(
                     f"compiled function: argument {i} must be a sequence of {size} numbers, "
                     f"as when compiled, got {shown}"
                 )
-            if not set(map(type, a)) <= _ONLY_FLOAT:
+            if not _ONLY_FLOAT.issuperset(map(type, a)):
                 a = [_check_scalar(x, i, k) for k, x in enumerate(a)]
             out.append(a)
         return out
@@ -647,7 +950,7 @@ class Compiled:
             return out.data
         if not check:
             try:
-                return self._step(*flat)  # type: ignore[no-any-return]
+                return _run(self._step, self._steps, flat)  # type: ignore[no-any-return]
             except (ArithmeticError, ValueError):
                 # A failed domain check, or a nan or infinity anywhere: the engine redoes the
                 # call, raising its own error (naming the operation) or propagating as it does.
@@ -680,7 +983,10 @@ class Compiled:
         if self._accumulate is None:
             self._accumulate = _function(self._generator, accumulate=True)[1]
         try:
-            return self._accumulate(*self._arguments(args), seed, acc)
+            flat = self._arguments(args)
+            flat.append(seed)
+            flat.append(acc)
+            return _run(self._accumulate, self._accumulates, flat)
         except (ArithmeticError, ValueError) as e:
             self._fail_as_the_engine(args)
             raise TraceMismatchError(
@@ -701,21 +1007,18 @@ class Compiled:
             grad(out, self.leaves)
 
     def _check(self, args: Sequence[object], value: float, acc: list[float]) -> None:
-        out, arg_leaves = _trace(self.f, args)
-        nodes, _ = _discover(out)
-        shape = _shape(nodes, {id(v): k for k, v in enumerate(arg_leaves)})
-        captured = frozenset(id(v) for v in self.leaves)
-        problem = _differences(self._shape, shape, self._nodes_list, captured)
+        now = _Trace(self.f, args)
+        problem = _differences(self._trace, now, frozenset(self.leaves))
         if problem:
             raise TraceMismatchError(
                 f"the traced graph does not fit these arguments: {problem} (f's Python control "
                 "flow, or a constant it makes, depends on the data; see autograd.compile)"
             )
-        eager = grad(out, self.leaves) if self.leaves else ()
+        eager = grad(now.root, self.leaves) if self.leaves else ()
         # Bit-for-bit is the point here: compare the floats' exact representations.
-        if out.data.hex() != value.hex():
+        if now.root.data.hex() != value.hex():
             raise TraceMismatchError(
-                f"compiled value {value!r} differs from the engine's {out.data!r}"
+                f"compiled value {value!r} differs from the engine's {now.root.data!r}"
             )
         for k, (g, e) in enumerate(zip(acc, eager, strict=True)):
             if float(g).hex() != float(e).hex():
@@ -746,7 +1049,7 @@ def compile(f: Callable[..., Value], *example_args: Arg) -> Compiled:
     >>> c = compile(lambda x: (w * x).tanh(), 0.5)
     >>> c(0.5) == (w * 0.5).tanh().data  # exactness is the point
     True
-    >>> print(c.source.splitlines()[3])
-        t2 = w * x0  # *: x · y
+    >>> print(c.source.splitlines()[5])
+            t2 = w * x0  # *: x · y
     """
     return Compiled(f, example_args)

@@ -112,6 +112,12 @@ class Neuron(Module):
         """w_j0 .. w_j(nin−1), then b_j."""
         return [*self.w, self.b]
 
+    def zero_grad(self) -> None:
+        # Without the list parameters() builds: a training step zeroes every grad each time.
+        for w in self.w:
+            w.grad = 0.0
+        self.b.grad = 0.0
+
     def __repr__(self) -> str:
         return (
             f"Neuron(nin={self.nin}, activation={self.activation!r}, "
@@ -155,6 +161,10 @@ class Layer(Module):
     def parameters(self) -> list[Value]:
         """Neuron by neuron: w_j0 .. w_j(nin−1), b_j."""
         return [p for n in self.neurons for p in n.parameters()]
+
+    def zero_grad(self) -> None:
+        for n in self.neurons:
+            n.zero_grad()
 
     def __repr__(self) -> str:
         return (
@@ -318,6 +328,10 @@ class MLP(Module):
     def parameters(self) -> list[Value]:
         """Layer by layer, neuron by neuron: w_j0 .. w_j(n−1), then b_j."""
         return [p for layer in self.layers for p in layer.parameters()]
+
+    def zero_grad(self) -> None:
+        for layer in self.layers:
+            layer.zero_grad()
 
     # -- compiled training ----------------------------------------------------------------
 

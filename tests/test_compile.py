@@ -9,20 +9,26 @@ special floats.
 
 from __future__ import annotations
 
+import keyword
 import math
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Generator, Sequence
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from autograd import TraceMismatchError, Value, compile, no_grad, rules
+from autograd import TraceMismatchError, Value, compile, grad, no_grad, rules
 from autograd.compile import (
+    _HELPERS,
     _INLINE_FORWARD,
     _INLINE_PARTIALS,
     _NEVER_RAISES,
+    _identifier,
     _inline_forward,
     _inline_partials,
+    _run,
 )
 from autograd.strategies import Expression, expressions
 from nn import MLP
@@ -193,14 +199,142 @@ def test_source_names_variables_after_labels_and_comments_each_rule() -> None:
     c = compile(lambda xs: LOSSES["squared_error"](model.forward(xs), 1.0), [1.0, 2.0])
     lines = c.source.splitlines()
     assert lines[0] == "def step(x0):"
-    assert "    x0_0, x0_1 = x0  # argument 0" in lines
-    assert any(line.startswith("    z_0_2 = ") for line in lines)
-    assert any(line.startswith("    dC_dw_1_0_1 = dC_dz_1_1 * x0_0  # wsum") for line in lines)
-    backward = lines[lines.index("    # backward pass, in the engine's order") + 1 :]
-    assert all("  # " in line for line in backward[:-1])  # every line but the return
+    values = [f"V_{name}" for name in ("w_0_0_2", "w_0_1_2", "b_0_2")]
+    assert all(v in lines[1].split(" = ")[0] for v in values)  # the leaves' Values, once
+    assert lines[2].startswith("    while True:  # ")
+    body = [line.removeprefix("        ") for line in lines[3:]]
+    assert all(len(b) < len(line) for b, line in zip(body, lines[3:], strict=True))  # indented
+    assert "x0_0, x0_1 = x0  # argument 0" in body
+    assert any(line.startswith("z_0_2 = ") for line in body)
+    assert any(line.startswith("dC_dw_1_0_1 = dC_dz_1_1 * x0_0  # wsum") for line in body)
+    backward = body[body.index("# backward pass, in the engine's order") + 1 :]
+    assert all("  # " in line for line in backward)  # every line says what it does
+    assert body[-1].startswith("x0 = yield C  # ")
+    assert "V_w_1_0_1.grad += dC_dw_1_0_1" in [line.split("  # ")[0] for line in body]
     # One line per operation: each node's forward assignment appears exactly once.
-    forward = lines[lines.index("    # forward pass") + 1 : lines.index(backward[0]) - 1]
+    forward = body[body.index("# forward pass") + 1 : body.index(backward[0]) - 1]
     assert len(forward) == len({line.split(" = ")[0] for line in forward})
+
+
+def test_a_factor_of_one_is_not_multiplied_out() -> None:
+    """g · 1 is g and g · (-1) is -g exactly: + and - pass gradients on without a product."""
+    w = Value(0.5, "w")
+    b = Value(0.25, "b")
+    c = compile(lambda x: (w * x + b) - w, 2.0)
+    lines = [line.strip() for line in c.source.splitlines()]
+    assert not any("* 1.0" in line or "* -1.0" in line for line in lines)
+    assert any(line.startswith("dC_dw = -dC_dC  # -") for line in lines)
+    assert any(line.startswith("dC_db = dC_dt") for line in lines)
+    twin_w, twin_b = Value(0.5), Value(0.25)
+    want = (twin_w * 3.0 + twin_b) - twin_w
+    want.backward()
+    assert bits(c(3.0)) == bits(want.data)
+    assert_same([w.grad, b.grad], [twin_w.grad, twin_b.grad])
+
+
+def test_labels_that_look_like_the_generated_names() -> None:
+    """Leaves and nodes labelled like the code's own variables keep names of their own."""
+    labels = ["w", "V_w", "seed", "acc", "d_C", "dC_dw", "C", "x0", "_G", "step"]
+    leaves = [Value(0.25 * (k + 1), label) for k, label in enumerate(labels)]
+    twins = [Value(0.25 * (k + 1)) for k in range(len(labels))]
+
+    def f(x: Value, vs: Sequence[Value], named: bool) -> Value:
+        total = x
+        for k, v in enumerate(vs):
+            total = (total * v).tanh() if k % 2 else total + v.exp()
+            if named:
+                total.label = labels[-1 - k]
+        return total
+
+    c = compile(lambda x: f(x, leaves, True), 0.5)
+    want = f(Value(0.7), twins, False)
+    want.backward()
+    assert bits(c(0.7)) == bits(want.data)
+    assert_same([v.grad for v in leaves], [t.grad for t in twins])
+    acc = [-0.0] * len(c.leaves)
+    assert bits(c.accumulate([0.7], 1.0, acc)) == bits(want.data)
+    by_id = {id(v): t for v, t in zip(leaves, twins, strict=True)}
+    assert_same(acc, [by_id[id(v)].grad for v in c.leaves])
+
+
+@given(st.text(max_size=12))
+def test_a_label_becomes_a_python_name(label: str) -> None:
+    """Runs of anything but ASCII letters and digits become one _, as the pattern says."""
+    want = re.sub(r"[^0-9A-Za-z]+", "_", label).strip("_")
+    if not want or want[0].isdigit() or keyword.iskeyword(want):
+        want = f"v_{want}"
+    assert _identifier(label) == want
+    assert want.isidentifier()
+
+
+def test_the_compiled_function_keeps_working_after_a_failed_call() -> None:
+    """A call the engine redoes (here a log of a negative) leaves the next calls exact."""
+    w = Value(1.0)
+    twin = Value(1.0)
+    c = compile(lambda x: (w * x).log(), 1.0)
+    for x in (2.0, -1.0, 3.0, 0.5):
+        w.grad = twin.grad = 0.0
+        try:
+            want = (twin * x).log()
+            want.backward()
+        except (ArithmeticError, ValueError) as error:
+            with pytest.raises(type(error)):
+                c(x)
+            continue
+        assert bits(c(x)) == bits(want.data)
+        assert bits(w.grad) == bits(twin.grad)
+
+
+def test_a_pass_started_while_another_runs_gets_its_own_generator() -> None:
+    """Each pass is a resumed generator; one that is running is not lent to a second call."""
+    idle: list[Callable[[Any], Any]] = []
+
+    def passes(x: float) -> Generator[float, float, None]:
+        while True:
+            if x > 0.0:  # a call made from inside the running pass
+                inner = _run(passes, idle, [-x])
+                assert len(idle) == 1  # the inner pass's generator, put back
+                x = yield x + inner
+            else:
+                x = yield x * 10.0
+
+    assert _run(passes, idle, [2.0]) == -18.0  # exact: 2 + (-2 · 10)
+    assert len(idle) == 2
+    assert _run(passes, idle, [-1.0]) == -10.0  # exact
+    assert _run(passes, idle, [-3.0]) == -30.0  # exact
+    assert len(idle) == 2
+
+
+def test_calls_from_several_threads_each_get_the_engines_numbers() -> None:
+    import threading
+
+    model = MLP(4, [6, 3], seed=5)
+    twin = MLP(4, [6, 3], seed=5)
+    loss = LOSSES["squared_error"]
+    y = [0.0, 1.0, 0.0]
+    c = compile(lambda xs: loss(model.forward(xs), y), [0.0] * 4)
+    xs = [[0.1 * k, -0.2, 0.3 * k, 0.05] for k in range(8)]
+    results: dict[int, list[tuple[float, list[float]]]] = {k: [] for k in range(len(xs))}
+
+    def run(k: int) -> None:
+        for _ in range(20):
+            acc = [-0.0] * len(c.leaves)
+            value = c.accumulate([xs[k]], 1.0, acc)
+            results[k].append((value, acc))
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(xs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    by_id = {id(p): q for p, q in zip(model.parameters(), twin.parameters(), strict=True)}
+    for k, x in enumerate(xs):
+        want = loss(twin.forward(x), y)
+        want_grads = grad(want, [by_id[id(v)] for v in c.leaves])
+        assert len(results[k]) == 20
+        for value, acc in results[k]:
+            assert bits(value) == bits(want.data)
+            assert_same(acc, want_grads)
 
 
 def test_constants_and_special_floats_are_exact_literals() -> None:
@@ -254,6 +388,19 @@ def test_constants_made_from_data_are_found_and_run_on_the_engine() -> None:
     with pytest.raises(TraceMismatchError, match="cannot replay"):
         c.accumulate([2.0], 1.0, [-0.0])
     assert compile(lambda x: w * x, 1.0).data_dependent == ""
+
+
+def test_a_zero_constant_that_changes_its_sign_changes_the_graph() -> None:
+    """-0.0 == 0.0, yet x * -0.0 and x * 0.0 differ in sign: constants compare by their bits."""
+    w = Value(2.0)
+    for make in (
+        lambda x, c: w * x * c,  # a constant leaf
+        lambda x, c: Value.weighted_sum([w, x], [c, 1.0], w),  # an operation's constant
+    ):
+        signs = iter([0.0, -0.0, 0.0])
+        c = compile(lambda x, make=make, signs=signs: make(x, next(signs)), 1.0)
+        assert "differs" in c.data_dependent or "constant leaf" in c.data_dependent
+        assert compile(lambda x, make=make: make(x, -0.0), 1.0).data_dependent == ""
 
 
 def test_softmax_networks_are_found_data_dependent() -> None:
@@ -330,39 +477,65 @@ floats = st.one_of(st.sampled_from(SPECIAL), st.floats(allow_nan=True, allow_inf
 
 def _inline(template: str, x: float, y: float, out: float) -> float:
     code = template.format(x="x", y="y", out="out")
-    return float(eval(code, {}, {"x": x, "y": y, "out": out}))
+    return float(eval(code, dict(_HELPERS), {"x": x, "y": y, "out": out}))
+
+
+#: Every row, and x ** c rows for a few exponents (one row per exponent).
+ROWS = [*rules.TABLE, *(rules.power_rule(c) for c in (2.0, 3.0, -1.0, 0.5, 2.5))]
+
+
+def outcome(fn: Callable[[], object]) -> list[str] | str:
+    """The bits of what ``fn`` returns (a number or a tuple of them), or its error's name."""
+    try:
+        result = fn()
+    except (ArithmeticError, ValueError) as error:
+        return type(error).__name__
+    values = result if isinstance(result, tuple) else (result,)
+    return [bits(v) for v in values]
 
 
 @settings(max_examples=300)
 @given(floats, floats)
 def test_inline_forward_is_the_rows_forward(x: float, y: float) -> None:
     """Every expression the generator writes out (it tries them first) is the row's forward."""
-    rows = [r for r in rules.TABLE if _inline_forward(r) is not None]
-    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg"}
-    assert {r.name for r in rows} <= {name for name, _ in _INLINE_FORWARD}
+    rows = [r for r in ROWS if _inline_forward(r) is not None]
+    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg", "powc"}
+    assert {r.name for r in rows} <= {name for name, _ in _INLINE_FORWARD} | {"powc"}
     for r in rows:
-        args = (x,) if r.name in ("neg", "relu") else (x, y)
-        want = r.forward(*args)
-        assert bits(_inline(_inline_forward(r) or "", x, y, 0.0)) == bits(want), r.name
+        template = _inline_forward(r) or ""
+        args = (x, y) if "{y}" in template else (x,)
+        want = outcome(lambda: r.forward(*args))  # noqa: B023
+        got = outcome(lambda: _inline(template, x, y, 0.0))  # noqa: B023
+        if isinstance(want, str):  # the row refuses: the code must fail too, so the engine redoes
+            assert isinstance(got, str) or not math.isfinite(_inline(template, x, y, 0.0)), r.name
+        else:
+            assert got == want, r.name
+
+
+def test_a_power_with_complex_results_is_not_written_out() -> None:
+    """Python's (-8.0) ** 0.5 is complex where the row raises: the row is called instead."""
+    assert _inline_forward(rules.power_rule(0.5)) is None
+    assert _inline_forward(rules.power_rule(2.0)) == "{x} ** 2.0"
+    assert _inline_partials(rules.power_rule(2.0)) is not None
+    assert _inline_partials(rules.power_rule(3.0)) is None  # written out for c = 2 only
 
 
 @settings(max_examples=300)
 @given(floats, floats)
 def test_inline_partials_are_the_rows_partials(x: float, y: float) -> None:
-    rows = [r for r in rules.TABLE if _inline_partials(r) is not None]
-    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg"}
-    assert {r.name for r in rows} <= {name for name, _ in _INLINE_PARTIALS}
+    rows = [r for r in ROWS if _inline_partials(r) is not None]
+    assert {r.name for r in rows} >= {"add", "sub", "mul", "neg", "sigmoid", "tanh", "powc"}
+    assert {r.name for r in rows} <= {name for name, _ in _INLINE_PARTIALS} | {"powc"}
     for r in rows:
-        unary = r.name in ("neg", "exp", "log", "relu")
-        args = (x,) if unary else (x, y)
+        templates = _inline_partials(r) or ()
+        args = (x,) if len(templates) == 1 else (x, y)
         try:
             out = r.forward(*args)
-            want = r.partials(out, *args)
         except (ArithmeticError, ValueError):
             continue  # the forward refuses these operands: the generated code never gets there
-        templates = _inline_partials(r) or ()
-        got = [_inline(t, x, y, out) for t in templates]
-        assert_same(got, [float(d) for d in want])
+        want = outcome(lambda: tuple(r.partials(out, *args)))  # noqa: B023
+        got = outcome(lambda: tuple(_inline(t, x, y, out) for t in templates))  # noqa: B023
+        assert got == want, r.name
 
 
 @settings(max_examples=100)
@@ -398,6 +571,30 @@ def test_a_failing_sum_raises_the_engines_error() -> None:
     assert str(got.value) == str(want)
     assert "wsum" in str(want)
     assert w.grad == 0.0  # exact: nothing added
+
+
+@pytest.mark.parametrize("big", [1e300, -1e300, 1e150])
+def test_a_weights_gradient_that_overflows_is_the_engines_error(big: float) -> None:
+    """∂C/∂w = ∂C/∂z · a overflows at a huge input a while w · a and C stay finite."""
+    w = [Value(1e-10), Value(2e-10)]
+    b = Value(0.5)
+    twin = [Value(1e-10), Value(2e-10)]
+    twin_b = Value(0.5)
+
+    def f(xs: list[Value], ws: list[Value], bias: Value) -> Value:
+        return Value.weighted_sum(ws, xs, bias) * 1e10
+
+    c = compile(lambda xs: f(xs, w, b), [1.0, 1.0])
+    try:
+        want = f([Value(big), Value(1.0)], twin, twin_b)
+        want.backward()
+    except (ArithmeticError, ValueError) as error:
+        with pytest.raises(type(error)):
+            c([big, 1.0])
+        assert [v.grad for v in (*w, b)] == [0.0, 0.0, 0.0]  # exact: nothing added
+        return
+    assert bits(c([big, 1.0])) == bits(want.data)
+    assert_same([v.grad for v in (*w, b)], [v.grad for v in (*twin, twin_b)])
 
 
 def test_rows_that_may_raise_in_backward_are_always_evaluated() -> None:
