@@ -13,18 +13,20 @@ of the value (a plain function of that many variables would have its frame alloc
 every call, which costs as much as a sizeable part of the pass).
 
 Bit-for-bit equality holds because the generated code does what the engine does, in the
-engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``
-(or from the same single IEEE operation, for ``+ - * neg relu``, and for the sums the same
-terms handed to ``math.fsum``; a call that fails, or meets a nan or an infinity anywhere, is
-redone by the engine, so that its error or its IEEE propagation is the engine's, by its own
-non-finite policy); the backward pass visits the nodes in the engine's order
-(``autograd.backward_order``: the reverse of a depth-first post-order from the output); each
-gradient is its first contribution as is, later ones added with ``+`` in visiting order; a
-contribution is ``upstream * partial`` (``upstream`` itself where the partial is 1, as it is
-exactly; ``-upstream`` where it is -1), the partial from the row's ``partials``, written out
-only where the expression is the row's own and gives the row's bits on a set of ordinary and
-special operands (``1.0 / y``, ``out * σ(-x)``); the captured leaves get ``.grad += total`` at
-the end.
+engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``,
+or from the row's own expression written out (``+ - * neg relu``, ``x ** 2``, sigmoid's two
+branches; each tried against the row's function on ordinary and special operands first, and
+called instead where it disagrees), and for the sums the same terms handed to ``math.fsum``;
+a call that fails, or meets a nan or an infinity anywhere, is redone by the engine, so that
+its error or its IEEE propagation is the engine's, by its own non-finite policy. The backward
+pass visits the nodes in the order ``autograd.backward_order`` gives, the order of the
+engine's own backward. A contribution is ``upstream * partial`` (``upstream`` itself where the
+partial is 1, as it is exactly; ``-upstream`` where it is -1), the partial from the row's
+``partials``, written out on the same terms as the forward expressions (``1.0 / y``,
+``out * σ(-x)``). Each gradient is one line, right after the last operation that contributes
+to it: its contributions summed left to right in visiting order, the first one as it is,
+which is how the engine adds them up. The captured leaves get ``.grad += total`` at the end,
+one line each, after a check that every number of the pass is finite.
 
 Which programs compile correctly: those whose graph has the same shape for every argument and
 whose constants do not depend on the arguments. ``relu`` branches are fine (relu is one
@@ -200,17 +202,16 @@ def _differences(a: _Trace, b: _Trace, captured: frozenset[Value] = frozenset())
 # functions. tests/test_compile.py checks every entry against the row's functions bit for bit.
 # Forward: the very expression of the row's forward; partials: one expression per parent, in
 # the names out, x, y (for the n-ary rows the partials are operands, handled below).
+# σ's two branches as the row computes them (e^t with t <= 0 never overflows), e^x twice
+# rather than in a variable of its own.
+_SIGMOID = "1.0 / (1.0 + _exp(-{x})) if {x} >= 0.0 else _exp({x}) / (1.0 + _exp({x}))"
 _INLINE_FORWARD: dict[tuple[str, str], str] = {
     ("add", "x + y"): "{x} + {y}",
     ("sub", "x - y"): "{x} - {y}",
     ("mul", "x · y"): "{x} * {y}",
     ("neg", "-x"): "-{x}",
     ("relu", "max(x, 0)"): "{x} if {x} > 0.0 else 0.0",
-    # The row's two branches (e^t never overflows, t <= 0), e^x twice rather than a temporary.
-    (
-        "sigmoid",
-        "σ(x)",
-    ): "1.0 / (1.0 + _exp(-{x})) if {x} >= 0.0 else _exp({x}) / (1.0 + _exp({x}))",
+    ("sigmoid", "σ(x)"): _SIGMOID,
 }
 # Rows with a constant of their own (x ** c, one row per exponent): the forward in x and c, and
 # the partials of the rows for these constants only (the row's text does not tell c exactly).
@@ -444,7 +445,8 @@ _NARY_PARTIALS = {
     ("wsumc", ("x_k", "1")): "wsumc",
 }
 
-#: Terms per line of the finiteness check's sum.
+#: Terms per line of a long sum (a gradient's contributions, the finiteness check): more
+#: would nest the expression deeper than Python's compiler goes.
 _CHAIN = 100
 #: The indentation of the generated pass: the body of the generator's loop.
 _IN = " " * 8
@@ -669,6 +671,33 @@ class _Generator:
             checked.append(dnames[root])
         need = self.need
         captured_index = self.captured_index
+        # Each gradient is one line, written right after the last operation that contributes
+        # to it: its contributions upstream · partial in the engine's visiting order, summed
+        # left to right, which is how the engine adds them up (the first one as it is).
+        terms: dict[Value, list[str]] = {}
+        notes: dict[Value, list[str]] = {}
+        # The node whose processing completes each gradient, and the argument it is there.
+        last: dict[Value, tuple[Value, int]] = {}
+        partials_of: dict[Value, list[str]] = {}
+        for v in self.order:
+            rule: Rule = v._rule  # type: ignore[assignment]
+            if not need[v] and rule.name in _NEVER_RAISES:
+                continue
+            # Only the expressions here (a row's call is written when the node comes below).
+            partials = partials_of[v] = self.partial_exprs(v, _Lines())
+            g = dnames[v]
+            texts = self._code(rule).backward_comments(len(partials))
+            for i, (p, d, text) in enumerate(zip(v.parents, partials, texts, strict=True)):
+                if need[p]:
+                    # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
+                    term = g if d == "1.0" else f"-{g}" if d == "-1.0" else f"{g} * {d}"
+                    if p in last:
+                        terms[p].append(term)
+                        notes[p].append(text)
+                    else:
+                        terms[p] = [term]
+                        notes[p] = [text]
+                    last[p] = (v, i)
         # A captured weight of a weighted sum whose only contribution is g · a_k is not summed
         # into the check one by one: g · max_k |a_k| is finite exactly when no g · a_k
         # overflows (rounding is monotone; g and every a_k are checked themselves, a
@@ -676,48 +705,38 @@ class _Generator:
         # the operands a_k; ``covered``: the weights whose one contribution it bounds.
         bounded: dict[str, tuple[str, ...]] = {}
         covered: set[Value] = set()
+        completes: dict[Value, list[tuple[Value, int]]] = {}
+        for p, (v, i) in last.items():
+            completes.setdefault(v, []).append((p, i))
         for v in self.order:
-            rule: Rule = v._rule  # type: ignore[assignment]
-            if not need[v] and rule.name in _NEVER_RAISES:
+            if v not in partials_of:
                 continue
             called = len(codes)
-            code = self._code(rule)
             partials = self.partial_exprs(v, lines)
             if len(codes) > called:  # a line calling the row's partials
                 # The row's partials, each one, go into the check too: a nan partial that only
                 # an argument receives makes the engine's backward raise.
                 checked.extend(partials)
-            g = dnames[v]
+            code = self._code(v._rule)  # type: ignore[arg-type]
             weights = (len(partials) - 1) // 2 if code.partials_kind == "wsum" else 0
-            texts = code.backward_comments(len(partials))
-            for i, (p, d, text) in enumerate(zip(v.parents, partials, texts, strict=True)):
-                if not need[p]:
-                    continue
+            for p, i in completes.get(v, ()):
                 gp = dnames[p]
-                if p in covered:  # a second contribution: its sum is checked after all
-                    covered.discard(p)
-                # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
-                if p in first:
-                    if d == "1.0":
-                        codes.append(f"{_IN}{gp} = {gp} + {g}")
-                    elif d == "-1.0":
-                        codes.append(f"{_IN}{gp} = {gp} - {g}")
-                    else:
-                        codes.append(f"{_IN}{gp} = {gp} + {g} * {d}")
-                else:
-                    if d == "1.0":
-                        codes.append(f"{_IN}{gp} = {g}")
-                    elif d == "-1.0":
-                        codes.append(f"{_IN}{gp} = -{g}")
-                    else:
-                        codes.append(f"{_IN}{gp} = {g} * {d}")
-                    first.add(p)
+                ts = terms[p]
+                if p in first:  # accumulate: the leaf's sum so far comes first
+                    ts = [gp, *ts]
+                if len(ts) == 1:
+                    codes.append(f"{_IN}{gp} = {ts[0]}")
+                    comments.append(notes[p][0])
                     if p not in captured_index:
                         checked.append(gp)
                     elif i < weights and not accumulate:
                         covered.add(p)
-                        bounded[g] = tuple(partials[:weights])  # ∂z/∂w_k = a_k
-                comments.append(text)
+                        bounded[dnames[v]] = tuple(partials[:weights])  # ∂z/∂w_k = a_k
+                    continue
+                codes.extend(_sum_lines(gp, ts))
+                comments.extend([_summed(notes[p])] * (len(codes) - len(comments)))
+                if p not in captured_index:
+                    checked.append(gp)
         totals = [dnames[v] for v in self.captured]
         root_k = captured_index.get(root)
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
@@ -744,11 +763,10 @@ class _Generator:
         # Every number of the pass, summed: finite exactly when all are (or it overflowed). A
         # non-finite one sends the call to the engine, whose policy decides (raise or propagate).
         if checked:
-            # Chains of +, a hundred terms a line: Python reads a + b faster than a tuple, and
-            # a chain too long would nest deeper than its compiler goes.
+            # Chains of + (Python reads a + b faster than a tuple), _CHAIN terms a line.
             for k in range(0, len(checked), _CHAIN):
-                terms = " + ".join(checked[k : k + _CHAIN])
-                line = f"_s = {terms}" if k == 0 else f"_s += {terms}"
+                chain = " + ".join(checked[k : k + _CHAIN])
+                line = f"_s = {chain}" if k == 0 else f"_s += {chain}"
                 add(f"{_IN}{line}", "all finite? (the sum of every number so far)")
             add(f"{_IN}if _s - _s:", "nan or inf somewhere: the engine's policy decides")
             add(f"{_IN}    raise _NonFiniteError", "caught: the engine redoes the call")
@@ -769,6 +787,26 @@ class _Generator:
         else:
             add(f"{_IN}yield {value}", "the value, to the caller")
         return lines
+
+
+def _sum_lines(target: str, terms: list[str]) -> list[str]:
+    """``target = t0 + t1 + ...``, a hundred terms a line at most: the sum evaluated left to
+    right, as the engine adds contributions one after the other (``x - g`` for ``x + -g``,
+    which is the same IEEE operation)."""
+    out = []
+    for k in range(0, len(terms), _CHAIN):
+        chunk = terms[k : k + _CHAIN] if k == 0 else [target, *terms[k : k + _CHAIN]]
+        rest = "".join(f" - {t[1:]}" if t[0] == "-" else f" + {t}" for t in chunk[1:])
+        out.append(f"{_IN}{target} = {chunk[0]}{rest}")
+    return out
+
+
+def _summed(texts: list[str]) -> str:
+    """The comment of a gradient's line: the rule of each contribution, repeats counted."""
+    counted: dict[str, int] = {}
+    for t in texts:
+        counted[t] = counted.get(t, 0) + 1
+    return "; ".join(t if n == 1 else f"{t} (×{n})" for t, n in counted.items())
 
 
 class _Lines:

@@ -223,13 +223,32 @@ def test_a_factor_of_one_is_not_multiplied_out() -> None:
     c = compile(lambda x: (w * x + b) - w, 2.0)
     lines = [line.strip() for line in c.source.splitlines()]
     assert not any("* 1.0" in line or "* -1.0" in line for line in lines)
-    assert any(line.startswith("dC_dw = -dC_dC  # -") for line in lines)
+    # w's two contributions, in the engine's order, on one line: -g first, then g · x.
+    assert "dC_dw = -dC_dC + dC_dt3 * x0  # -: ∂/∂arg1 = -1; *: ∂/∂arg0 = y" in lines
     assert any(line.startswith("dC_db = dC_dt") for line in lines)
     twin_w, twin_b = Value(0.5), Value(0.25)
     want = (twin_w * 3.0 + twin_b) - twin_w
     want.backward()
     assert bits(c(3.0)) == bits(want.data)
     assert_same([w.grad, b.grad], [twin_w.grad, twin_b.grad])
+
+
+def test_a_leaf_used_hundreds_of_times_sums_its_contributions_in_order() -> None:
+    """A gradient of 250 contributions, written over several lines, still adds them in turn."""
+    w = Value(0.7, "w")
+    twin = Value(0.7)
+    xs = [0.1 * k - 3.0 for k in range(250)]
+
+    def f(vs: Sequence[Value], weight: Value) -> Value:
+        return Value.sum([(weight * v).tanh() for v in vs])
+
+    c = compile(lambda vs: f(vs, w), xs)
+    lines = [line.strip() for line in c.source.splitlines()]
+    assert sum(line.startswith("dC_dw = ") for line in lines) >= 3  # 250 terms, 100 a line
+    want = f([Value(x) for x in xs], twin)
+    want.backward()
+    assert bits(c(xs)) == bits(want.data)
+    assert bits(w.grad) == bits(twin.grad)
 
 
 def test_labels_that_look_like_the_generated_names() -> None:
