@@ -58,7 +58,7 @@ import numbers
 import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from autograd import rules
 from autograd.engine import Value, backward_order, enable_grad, grad
@@ -313,35 +313,39 @@ def _fails(outcome: list[str] | str) -> bool:
 _FOUND: dict[tuple[int, bool], tuple[Rule, Any]] = {}
 
 
+def _memo(rule: Rule, forward: bool, find: Callable[[], Any]) -> Any:
+    """What ``find()`` gives for the row's forward (or partials) templates, found once."""
+    found = _FOUND.get((id(rule), forward))
+    if found is not None and found[0] is rule:
+        return found[1]
+    template = find()
+    if template is not None and not _agrees([template] if forward else template, rule, forward):
+        template = None
+    _FOUND[id(rule), forward] = (rule, template)
+    return template
+
+
 def _inline_forward(rule: Rule) -> str | None:
     """The written-out forward of the row, if it has one that gives the row's bits."""
-    found = _FOUND.get((id(rule), True))
-    if found is not None and found[0] is rule:
-        return found[1]  # type: ignore[no-any-return]
-    if rule.constant is None:
-        template = _INLINE_FORWARD.get((rule.name, rule.formula))
-    else:
+
+    def find() -> str | None:
+        if rule.constant is None:
+            return _INLINE_FORWARD.get((rule.name, rule.formula))
         written = _INLINE_CONSTANT_FORWARD.get(rule.name)
-        template = None if written is None else written.replace("{c}", _literal(rule.constant))
-    if template is not None and not _agrees([template], rule, True):
-        template = None
-    _FOUND[id(rule), True] = (rule, template)
-    return template
+        return None if written is None else written.replace("{c}", _literal(rule.constant))
+
+    return cast("str | None", _memo(rule, True, find))
 
 
 def _inline_partials(rule: Rule) -> tuple[str, ...] | None:
     """The written-out partials of the row, if it has some that give the row's bits."""
-    found = _FOUND.get((id(rule), False))
-    if found is not None and found[0] is rule:
-        return found[1]  # type: ignore[no-any-return]
-    if rule.constant is None:
-        template = _INLINE_PARTIALS.get((rule.name, rule.derivatives))
-    else:
-        template = _INLINE_CONSTANT_PARTIALS.get((rule.name, rule.constant))
-    if template is not None and not _agrees(template, rule, False):
-        template = None
-    _FOUND[id(rule), False] = (rule, template)
-    return template
+
+    def find() -> tuple[str, ...] | None:
+        if rule.constant is None:
+            return _INLINE_PARTIALS.get((rule.name, rule.derivatives))
+        return _INLINE_CONSTANT_PARTIALS.get((rule.name, rule.constant))
+
+    return cast("tuple[str, ...] | None", _memo(rule, False, find))
 
 
 def _sum_terms(rule: Rule, ops: list[str], constants: Sequence[float]) -> list[str] | None:
