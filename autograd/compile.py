@@ -243,7 +243,8 @@ _NEVER_RAISES = frozenset(
 )  # fmt: skip
 
 
-#: Operands the written-out expressions are tried on against the row's own functions.
+#: Operands the written-out expressions are tried on against the row's own functions: every
+#: one as x, and as y (of a row of two arguments) the ones that tell IEEE cases apart.
 _PROBES = (
     0.0,
     -0.0,
@@ -259,6 +260,7 @@ _PROBES = (
     -math.inf,
     math.nan,
 )
+_Y_PROBES = (0.0, -0.0, -2.5, 1e308, 5e-324, -math.inf, math.nan)
 
 
 def _outcome(fn: Callable[[], Any]) -> tuple[float, ...] | str:
@@ -293,7 +295,7 @@ def _agrees(templates: Sequence[str], rule: Rule, forward: bool) -> bool:
         # than the compilation of a whole graph.
         written = eval(f"lambda x, y, out: ({exprs})", dict(_HELPERS))
         for x in _PROBES:
-            for y in (1.0,) if unary else _PROBES:
+            for y in (1.0,) if unary else _Y_PROBES:
                 args = (x,) if unary else (x, y)
                 out = _outcome(lambda: rule.forward(*args))  # noqa: B023
                 if isinstance(out, str):  # the row refuses these operands
