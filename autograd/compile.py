@@ -10,7 +10,7 @@ such as a model's parameters; their current ``.data`` is read on every call), ex
 ``f(*args).backward()`` would, to the last bit. The pass is the body of a generator's
 ``while True`` loop: each call resumes the generator for one pass, which ends at a ``yield``
 of the value (a plain function of that many variables would have its frame allocated anew at
-every call, which costs as much as a sizeable part of the pass).
+every call, at a cost that grows with them).
 
 Bit-for-bit equality holds because the generated code does what the engine does, in the
 engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``,
@@ -652,7 +652,7 @@ class _Generator:
         if self.leaf_values and not accumulate:
             add(f"    {', '.join(self.leaf_values)}, = _L", "the captured leaves' Values, once")
         add("    while True:", "one pass per call, resumed at the yield below")
-        # Unpacking into names without parentheses: Python's parser reads them at half the cost.
+        # Unpacking into names without parentheses, which Python's parser reads much faster.
         leaves = "".join(f"{names[v]}, " for v in self.captured).rstrip(" ")
         if leaves:
             add(f"{_IN}{leaves} = [_p.{_DATA} for _p in _L]", "the captured leaves, as now")
@@ -791,7 +791,7 @@ class _Generator:
         if accumulate and totals:
             add(f"{_IN}acc[:] = _G", "the new sums")
         else:
-            # One line per leaf: a loop over the leaves costs twice as much per leaf.
+            # One line per leaf: cheaper per leaf than a loop over them.
             codes.extend(
                 [f"{_IN}{v}.grad += {t}" for v, t in zip(self.leaf_values, totals, strict=True)]
             )
@@ -946,7 +946,7 @@ class Compiled:
         self._lines, self._step = _function(self._generator, accumulate=False)
         self._source = ""
         self._steps: list[Callable[[Any], Any]] = []
-        # Made on first use (Python's compiler takes tens of µs per line).
+        # Made on first use: compiling a second program the size of the first is not free.
         self._accumulate: Callable[..., Any] | None = None
         self._accumulates: list[Callable[[Any], Any]] = []
         self._watching = bool(watched)
