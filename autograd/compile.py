@@ -10,7 +10,7 @@ such as a model's parameters; their current ``.data`` is read on every call), ex
 ``f(*args).backward()`` would, to the last bit. The pass is the body of a generator's
 ``while True`` loop: each call resumes the generator for one pass, which ends at a ``yield``
 of the value (a plain function of that many variables would have its frame allocated anew at
-every call, which costs as much as a sizeable part of the pass).
+every call, at a cost that grows with them).
 
 Bit-for-bit equality holds because the generated code does what the engine does, in the
 engine's order: every value comes from the row's own ``forward`` function in ``autograd.rules``,
@@ -56,6 +56,7 @@ import keyword
 import math
 import numbers
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, cast
@@ -242,7 +243,8 @@ _NEVER_RAISES = frozenset(
 )  # fmt: skip
 
 
-#: Operands the written-out expressions are tried on against the row's own functions.
+#: Operands the written-out expressions are tried on against the row's own functions: every
+#: one as x, and as y (of a row of two arguments) the ones that tell IEEE cases apart.
 _PROBES = (
     0.0,
     -0.0,
@@ -258,16 +260,23 @@ _PROBES = (
     -math.inf,
     math.nan,
 )
+_Y_PROBES = (0.0, -0.0, -2.5, 1e308, 5e-324, -math.inf, math.nan)
 
 
-def _outcome(fn: Callable[[], Any]) -> list[str] | str:
-    """The bits of what ``fn`` returns, or the name of the error it raises."""
+def _outcome(fn: Callable[[], Any]) -> tuple[float, ...] | str:
+    """What ``fn`` returns, as a tuple of floats, or the name of the error it raises."""
     try:
         result = fn()
     except (ArithmeticError, ValueError) as error:
         return type(error).__name__
-    values = result if isinstance(result, (tuple, list)) else (result,)
-    return [float(v).hex() for v in values]
+    return tuple(map(float, result)) if isinstance(result, (tuple, list)) else (float(result),)
+
+
+def _same_outcome(a: tuple[float, ...] | str, b: tuple[float, ...] | str) -> bool:
+    """Whether two outcomes are one error, or the same floats bit for bit."""
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return _same_bits(a, b)
 
 
 def _agrees(templates: Sequence[str], rule: Rule, forward: bool) -> bool:
@@ -286,25 +295,24 @@ def _agrees(templates: Sequence[str], rule: Rule, forward: bool) -> bool:
         # than the compilation of a whole graph.
         written = eval(f"lambda x, y, out: ({exprs})", dict(_HELPERS))
         for x in _PROBES:
-            for y in (1.0,) if unary else _PROBES:
+            for y in (1.0,) if unary else _Y_PROBES:
                 args = (x,) if unary else (x, y)
                 out = _outcome(lambda: rule.forward(*args))  # noqa: B023
                 if isinstance(out, str):  # the row refuses these operands
                     if forward and not _fails(_outcome(lambda: written(x, y, 0.0))):  # noqa: B023
                         return False
                     continue
-                result = float.fromhex(out[0])
-                want = out if forward else _outcome(lambda: rule.partials(result, *args))  # noqa: B023
-                if _outcome(lambda: written(x, y, result)) != want:  # noqa: B023
+                want = out if forward else _outcome(lambda: rule.partials(out[0], *args))  # noqa: B023
+                if not _same_outcome(_outcome(lambda: written(x, y, out[0])), want):  # noqa: B023
                     return False
     except Exception:  # a template that cannot even run (a complex result, say) does not agree
         return False
     return True
 
 
-def _fails(outcome: list[str] | str) -> bool:
+def _fails(outcome: tuple[float, ...] | str) -> bool:
     """Whether an outcome of ``_outcome`` is an error or holds a nan or an infinity."""
-    return isinstance(outcome, str) or any(h in ("inf", "-inf", "nan") for h in outcome)
+    return isinstance(outcome, str) or not all(map(math.isfinite, outcome))
 
 
 # The templates found for each row, by identity: a Rule is a frozen dataclass, whose hash
@@ -648,7 +656,7 @@ class _Generator:
         if self.leaf_values and not accumulate:
             add(f"    {', '.join(self.leaf_values)}, = _L", "the captured leaves' Values, once")
         add("    while True:", "one pass per call, resumed at the yield below")
-        # Unpacking into names without parentheses: Python's parser reads them at half the cost.
+        # Unpacking into names without parentheses, which Python's parser reads much faster.
         leaves = "".join(f"{names[v]}, " for v in self.captured).rstrip(" ")
         if leaves:
             add(f"{_IN}{leaves} = [_p.{_DATA} for _p in _L]", "the captured leaves, as now")
@@ -678,30 +686,11 @@ class _Generator:
         # Each gradient is one line, written right after the last operation that contributes
         # to it: its contributions upstream · partial in the engine's visiting order, summed
         # left to right, which is how the engine adds them up (the first one as it is).
+        # How many operations use each node: a gradient's line is written once they all have
+        # contributed (right away for most, which have one).
+        uses = Counter([p for v in self.order for p in v.parents])
         terms: dict[Value, list[str]] = {}
         notes: dict[Value, list[str]] = {}
-        # The node whose processing completes each gradient, and the argument it is there.
-        last: dict[Value, tuple[Value, int]] = {}
-        partials_of: dict[Value, list[str]] = {}
-        for v in self.order:
-            rule: Rule = v._rule  # type: ignore[assignment]
-            if not need[v] and rule.name in _NEVER_RAISES:
-                continue
-            # Only the expressions here (a row's call is written when the node comes below).
-            partials = partials_of[v] = self.partial_exprs(v, _Lines())
-            g = dnames[v]
-            texts = self._code(rule).backward_comments(len(partials))
-            for i, (p, d, text) in enumerate(zip(v.parents, partials, texts, strict=True)):
-                if need[p]:
-                    # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
-                    term = g if d == "1.0" else f"-{g}" if d == "-1.0" else f"{g} * {d}"
-                    if p in last:
-                        terms[p].append(term)
-                        notes[p].append(text)
-                    else:
-                        terms[p] = [term]
-                        notes[p] = [text]
-                    last[p] = (v, i)
         # A captured weight of a weighted sum whose only contribution is g · a_k is not summed
         # into the check one by one: g · max_k |a_k| is finite exactly when no g · a_k
         # overflows (rounding is monotone; g and every a_k are checked themselves, a
@@ -709,11 +698,9 @@ class _Generator:
         # the operands a_k; ``covered``: the weights whose one contribution it bounds.
         bounded: dict[str, tuple[str, ...]] = {}
         covered: set[Value] = set()
-        completes: dict[Value, list[tuple[Value, int]]] = {}
-        for p, (v, i) in last.items():
-            completes.setdefault(v, []).append((p, i))
         for v in self.order:
-            if v not in partials_of:
+            rule: Rule = v._rule  # type: ignore[assignment]
+            if not need[v] and rule.name in _NEVER_RAISES:
                 continue
             called = len(codes)
             partials = self.partial_exprs(v, lines)
@@ -721,26 +708,57 @@ class _Generator:
                 # The row's partials, each one, go into the check too: a nan partial that only
                 # an argument receives makes the engine's backward raise.
                 checked.extend(partials)
-            code = self._code(v._rule)  # type: ignore[arg-type]
+            g = dnames[v]
+            code = self._code(rule)
             weights = (len(partials) - 1) // 2 if code.partials_kind == "wsum" else 0
-            for p, i in completes.get(v, ()):
+            texts = code.backward_comments(len(partials))
+            start = 0
+            ws = v.parents[:weights]
+            if (
+                weights
+                and not accumulate
+                and all(map(captured_index.__contains__, ws))
+                and all(map((1).__eq__, map(uses.__getitem__, ws)))
+            ):
+                # A weighted sum's weights, each used here only (a layer of a network): the
+                # loop below, for all of them at once.
+                a_k = partials[:weights]
+                codes.extend(
+                    [f"{_IN}{dnames[w]} = {g} * {a}" for w, a in zip(ws, a_k, strict=True)]
+                )
+                comments.extend(texts[:weights])
+                covered.update(ws)
+                bounded[g] = tuple(a_k)  # ∂z/∂w_k = a_k
+                start = weights
+            for i in range(start, len(partials)):
+                p, d, text = v.parents[i], partials[i], texts[i]
+                if not need[p]:
+                    continue
+                # g · 1 is g and g · (-1) is -g exactly, in every case: no multiplication.
+                term = g if d == "1.0" else f"-{g}" if d == "-1.0" else f"{g} * {d}"
                 gp = dnames[p]
-                ts = terms[p]
-                if p in first:  # accumulate: the leaf's sum so far comes first
-                    ts = [gp, *ts]
-                if len(ts) == 1:
-                    codes.append(f"{_IN}{gp} = {ts[0]}")
-                    comments.append(notes[p][0])
+                if uses[p] == 1 and p not in first:  # its only contribution: the line now
+                    codes.append(f"{_IN}{gp} = {term}")
+                    comments.append(text)
                     if p not in captured_index:
                         checked.append(gp)
                     elif i < weights and not accumulate:
                         covered.add(p)
-                        bounded[dnames[v]] = tuple(partials[:weights])  # ∂z/∂w_k = a_k
+                        bounded[g] = tuple(partials[:weights])  # ∂z/∂w_k = a_k
                     continue
-                codes.extend(_sum_lines(gp, ts))
-                comments.extend([_summed(notes[p])] * (len(codes) - len(comments)))
-                if p not in captured_index:
-                    checked.append(gp)
+                ts = terms.get(p)
+                if ts is None:
+                    # accumulate: a captured leaf's sum so far comes first
+                    ts = terms[p] = [gp, term] if p in first else [term]
+                    notes[p] = [text]
+                else:
+                    ts.append(term)
+                    notes[p].append(text)
+                if len(notes[p]) == uses[p]:  # the last contribution: the sum, in order
+                    codes.extend(_sum_lines(gp, ts))
+                    comments.extend([_summed(notes[p])] * (len(codes) - len(comments)))
+                    if p not in captured_index:
+                        checked.append(gp)
         totals = [dnames[v] for v in self.captured]
         root_k = captured_index.get(root)
         if root_k is not None:  # the output is a captured leaf: its gradient is the seed
@@ -777,7 +795,7 @@ class _Generator:
         if accumulate and totals:
             add(f"{_IN}acc[:] = _G", "the new sums")
         else:
-            # One line per leaf: a loop over the leaves costs twice as much per leaf.
+            # One line per leaf: cheaper per leaf than a loop over them.
             codes.extend(
                 [f"{_IN}{v}.grad += {t}" for v, t in zip(self.leaf_values, totals, strict=True)]
             )
@@ -932,7 +950,7 @@ class Compiled:
         self._lines, self._step = _function(self._generator, accumulate=False)
         self._source = ""
         self._steps: list[Callable[[Any], Any]] = []
-        # Made on first use (Python's compiler takes tens of µs per line).
+        # Made on first use: compiling a second program the size of the first is not free.
         self._accumulate: Callable[..., Any] | None = None
         self._accumulates: list[Callable[[Any], Any]] = []
         self._watching = bool(watched)
