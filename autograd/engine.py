@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -99,25 +100,81 @@ def _to_float(data: object, what: str) -> float:
 def _operator(rule: Rule, doc: str, reflected: bool = False) -> Callable[[Value, Operand], Value]:
     """The method ``self ∘ other`` (or ``other ∘ self``) for the binary row ``rule``.
 
-    The hottest code of every graph: it reads the row's forward function once, here, and
-    lifts only a plain number, so that ``x * y`` of two Values costs two calls (this one and
-    ``_node``) besides the arithmetic.
+    The hottest code of every graph. It lifts only a plain number; for a row that gives its
+    forward as an ``expression`` it is written out from ``_OPERATOR`` (the arithmetic and the
+    new node in the method itself, one Python call in all); otherwise it calls the row's
+    forward and ``_node``.
     """
+    if rule.expression is not None:
+        operands = ("other", "self") if reflected else ("self", "other")
+        source = _OPERATOR.format(
+            x=operands[0],
+            y=operands[1],
+            data=re.sub(r"\b([xy])\b", r"_\1._data", rule.expression),
+        )
+        scope: dict[str, Any] = {}
+        # The module's own globals, so that the method reads _epoch and Value as they are now.
+        exec(source, globals(), scope)
+        written = cast("Callable[[Value, Operand], Value]", scope["make"](rule))
+        written.__doc__ = doc
+        return written
     forward = rule.forward
     if reflected:
 
-        def op(self: Value, other: Operand) -> Value:
+        def reflected_op(self: Value, other: Operand) -> Value:
             x = other if type(other) is Value else _lift(other)
             return _node(forward(x._data, self._data), rule, (x, self), _EMPTY)
 
-    else:
+        reflected_op.__doc__ = doc
+        return reflected_op
 
-        def op(self: Value, other: Operand) -> Value:
-            y = other if type(other) is Value else _lift(other)
-            return _node(forward(self._data, y._data), rule, (self, y), _EMPTY)
+    def op(self: Value, other: Operand) -> Value:
+        y = other if type(other) is Value else _lift(other)
+        return _node(forward(self._data, y._data), rule, (self, y), _EMPTY)
 
     op.__doc__ = doc
     return op
+
+
+# What _node does, written into one operator's method: see _operator. `other` is lifted, then
+# named _x or _y by the side it stands on; make(_rule) gives the method of the row _rule.
+_OPERATOR = """
+def make(_rule):
+    def op(self, other):
+        if type(other) is not Value:
+            if type(other) is float:  # _lift's Constant, without the call
+                c = _new(Constant)
+                c._data = other
+                c.label = ""
+                c.parents = _EMPTY
+                c._rule = None
+                c._ctx = _EMPTY
+                c._v = _epoch
+                other = c
+            else:
+                other = _lift(other)
+        _x = {x}
+        _y = {y}
+        data = {data}
+        v = _new(Value)
+        v._data = data
+        v.grad = 0.0
+        v.label = ""
+        v._v = _epoch
+        if _recording_now():
+            v.parents = (_x, _y)
+            v._rule = _rule
+            v._ctx = _EMPTY
+        else:
+            v.parents = _EMPTY
+            v._rule = None
+            v._ctx = _EMPTY
+        if data - data:
+            _check_forward(data, _rule, (_x, _y), _EMPTY)
+        return v
+
+    return op
+"""
 
 
 def _function(rule: Rule, doc: str) -> Callable[[Operand, Operand], Value]:
@@ -293,10 +350,16 @@ class Value:
 
     def __pow__(self, other: Operand) -> Value:
         """self ** other; a plain-number exponent is a constant, a Value one gets a gradient."""
-        if isinstance(other, Value):
+        kind = type(other)
+        if kind is float or kind is int:
+            n = cast(float, other)
+            c = float(n) if -_INT_EXACT <= n <= _INT_EXACT else _to_float(n, _EXPONENT)
+        elif isinstance(other, Value):
             return _binary(rules.POW, self, other)
-        c = other if type(other) is float else _to_float(other, "'**' exponent")
-        return _unary(rules.power_rule(c), self)
+        else:
+            c = _to_float(other, _EXPONENT)
+        rule = rules.power_rule(c)
+        return _node(rule.forward(self._data), rule, (self,), _EMPTY)
 
     def __rpow__(self, other: Operand) -> Value:
         """other ** self, with the gradient of the exponent (a plain-number base is constant)."""
@@ -455,11 +518,14 @@ class Value:
         elif Value in kinds or any(isinstance(a, Value) for a in inputs):
             vs = cast("Sequence[Value]", inputs) if kinds <= _ONLY_VALUE else map(_lift, inputs)
             parents = (*ws, *vs, b)
-            data = rules.f_weighted_sum(*[p._data for p in parents])
+            n = len(ws)
+            data = rules.weighted_sum_of(
+                [w._data for w in ws], [a._data for a in parents[n:-1]], b._data
+            )
             return _node(data, rules.WEIGHTED_SUM, parents, _EMPTY)
         else:
             xs = tuple(_to_float(a, "weighted_sum input") for a in inputs)
-        data = rules.f_weighted_sum_const(*[w._data for w in ws], b._data, *xs)
+        data = rules.weighted_sum_of([w._data for w in ws], xs, b._data)
         return _node(data, rules.WEIGHTED_SUM_CONST, (*ws, b), xs)
 
     # -- gradients ------------------------------------------------------------------------
@@ -578,6 +644,9 @@ def _binary(rule: Rule, x: Value, y: Value) -> Value:
 
 
 _new = object.__new__
+# An int exponent this small converts to a float without a check (a huge one can overflow).
+_INT_EXACT = 2**53
+_EXPONENT = "'**' exponent"
 _ONLY_VALUE = frozenset((Value,))
 _ONLY_FLOAT = frozenset((float,))
 
@@ -699,28 +768,47 @@ def _backward_pass(root: Value, seed: float, order: list[Value]) -> dict[Value, 
             partials = rule.fixed
             if partials is not None:
                 pass
-            elif rule.from_constants is not None:
-                partials = rule.from_constants(node._ctx)
-            elif node._ctx or len(parents) > 2:
-                partials = rule.partials(node._data, *[p._data for p in parents], *node._ctx)
-            elif len(parents) == 2:
-                # Unary and binary ops are most nodes; a plain call is 4x cheaper than one
-                # that unpacks a list of the parents' data.
+            elif len(parents) == 2 and not node._ctx:
+                # Binary ops are most nodes; a plain call is 4x cheaper than one that unpacks
+                # a list of the parents' data.
                 x, y = parents
                 partials = rule.partials(node._data, x._data, y._data)
-            else:
+            elif rule.from_constants is not None:
+                partials = rule.from_constants(node._ctx)
+            elif len(parents) == 1 and not node._ctx:
                 partials = rule.partials(node._data, parents[0]._data)
+            else:
+                partials = rule.partials(node._data, *[p._data for p in parents], *node._ctx)
         except (ArithmeticError, ValueError, AttributeError):
             # A derivative that failed (raises naming the operation, or gives nans), or a node
             # with a hand-written _backward (no row: None.partials).
             partials = _partials(node, False)
-        for p, d in zip(parents, partials):  # noqa: B905 (the table gives one per parent)
-            # One dict operation for a first contribution (a fresh float, so `is` tells
-            # whether setdefault stored it), two for a later one.
-            c = g * d
-            q = store(p, c)
+        # One dict operation for a first contribution (a fresh float, so `is` tells whether
+        # setdefault stored it), two for a later one. Written out for the one and two parents
+        # of most nodes: the loop's zip costs as much as the arithmetic.
+        if len(parents) == 2:
+            x, y = parents
+            dx, dy = partials
+            c = g * dx
+            q = store(x, c)
             if q is not c:
-                grads[p] = q + c
+                grads[x] = q + c
+            c = g * dy
+            q = store(y, c)
+            if q is not c:
+                grads[y] = q + c
+        elif len(parents) == 1:
+            x = parents[0]
+            c = g * partials[0]
+            q = store(x, c)
+            if q is not c:
+                grads[x] = q + c
+        else:
+            for p, d in zip(parents, partials):  # noqa: B905 (the table gives one per parent)
+                c = g * d
+                q = store(p, c)
+                if q is not c:
+                    grads[p] = q + c
     return grads
 
 

@@ -30,7 +30,7 @@ a = b), as PyTorch does.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from operator import mul
@@ -59,7 +59,10 @@ class Rule:
     ``from_constants`` gives the same float partials from the node's constants alone, where
     they need nothing else (a weighted sum of constant inputs: ∂z/∂w_k = x_k), so that the
     float pass does not gather every parent's number for nothing; the tests hold it to
-    ``partials``.
+    ``partials``. ``expression`` is ``forward`` as a Python expression in x and y, for a row
+    whose forward is one arithmetic operator (``+ - *``): ``arithmetic_row`` makes ``forward``
+    from it, and the engine writes it into that operator's method, so that ``x * y`` costs one
+    Python call rather than three.
     """
 
     name: str
@@ -71,6 +74,7 @@ class Rule:
     constant: float | None = None
     fixed: tuple[float, ...] | None = None
     from_constants: Callable[[tuple[float, ...]], tuple[float, ...]] | None = None
+    expression: str | None = None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -97,7 +101,7 @@ def f_div(x: float, y: float) -> float:
 
 def f_pow(x: float, y: float) -> float:
     """x ** y for real x and y, refusing results that are complex or infinite."""
-    if not (_finite(x) and _finite(y)):
+    if x - x or y - y:  # nan (truthy) unless both are finite: what _finite does, without calls
         return math.pow(x, y)  # C99 / IEEE 754 for the special values, never complex
     if x < 0.0 and not float(y).is_integer():
         raise ValueError(
@@ -250,16 +254,28 @@ def f_sum(*xs: float) -> float:
     return _fsum(list(xs), "sum")
 
 
+def weighted_sum_of(ws: Sequence[float], xs: Sequence[float], b: float) -> float:
+    """Σ_k w_k x_k + b: what both weighted-sum rows compute, on their numbers laid out apart.
+
+    The engine calls it with the weights' and inputs' numbers as they are, rather than spread
+    into one argument list for the row's ``forward``: spreading 130 numbers into a call and
+    slicing them apart again cost more than the correctly rounded sum itself.
+    """
+    terms = list(map(mul, ws, xs))
+    terms.append(b)
+    return _fsum(terms, "wsum")
+
+
 def f_weighted_sum(*args: float) -> float:
     """Σ_k w_k a_k + b for args = (w_0..w_{n-1}, a_0..a_{n-1}, b)."""
     n = len(args) // 2
-    return _fsum([*map(mul, args[:n], args[n : 2 * n]), args[-1]], "wsum")
+    return weighted_sum_of(args[:n], args[n : 2 * n], args[-1])
 
 
 def f_weighted_sum_const(*args: float) -> float:
     """Σ_k w_k x_k + b for args = (w_0..w_{n-1}, b, x_0..x_{n-1}), the x_k constants."""
     n = len(args) // 2
-    return _fsum([*map(mul, args[:n], args[n + 1 :]), args[n]], "wsum")
+    return weighted_sum_of(args[:n], args[n + 1 :], args[n])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -433,20 +449,54 @@ def fixed_row(
     derivatives: tuple[str, ...],
 ) -> Rule:
     """A row whose partials are numbers that depend on nothing, given once as a tuple."""
+    return Rule(
+        name, symbol, forward, _constant(partials), formula, derivatives, None, partials
+    )  # fmt: skip
 
+
+def _constant(partials: tuple[float, ...]) -> Callable[..., tuple[float, ...]]:
     def constant_partials(*args: Any) -> tuple[float, ...]:
         return partials
 
-    return Rule(name, symbol, forward, constant_partials, formula, derivatives, None, partials)
+    return constant_partials
+
+
+def arithmetic_row(
+    name: str,
+    symbol: str,
+    expression: str,
+    partials: tuple[float, ...] | Callable[..., tuple[Any, ...]],
+    formula: str,
+    derivatives: tuple[str, ...],
+) -> Rule:
+    """A binary row whose forward is one arithmetic operator, given as ``expression``.
+
+    ``forward`` is made from the expression, which the engine also writes into the operator's
+    method (see ``Rule.expression``); ``partials`` is a tuple where they are fixed numbers.
+    """
+    if expression not in _EXPRESSIONS:
+        raise ValueError(f"not an expression the engine writes into an operator: {expression!r}")
+    forward: Callable[[float, float], float] = eval(f"lambda x, y: {expression}")
+    if isinstance(partials, tuple):
+        return Rule(
+            name, symbol, forward, _constant(partials), formula, derivatives, None, partials,
+            expression=expression,
+        )  # fmt: skip
+    return Rule(name, symbol, forward, partials, formula, derivatives, expression=expression)
+
+
+#: The expressions an arithmetic row may give: one IEEE operation each, whose result the
+#: engine's policy check then sees exactly as it would see the forward function's.
+_EXPRESSIONS = frozenset(("x + y", "x - y", "x * y"))
 
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 
 #: The table. Every primitive the engine records is one row here and nowhere else.
-ADD = fixed_row("add", "+", lambda x, y: x + y, (1.0, 1.0), "x + y", ("1", "1"))
-SUB = fixed_row("sub", "-", lambda x, y: x - y, (1.0, -1.0), "x - y", ("1", "-1"))
-MUL = Rule("mul", "*", lambda x, y: x * y, lambda out, x, y: (y, x), "x · y", ("y", "x"))
+ADD = arithmetic_row("add", "+", "x + y", (1.0, 1.0), "x + y", ("1", "1"))
+SUB = arithmetic_row("sub", "-", "x - y", (1.0, -1.0), "x - y", ("1", "-1"))
+MUL = arithmetic_row("mul", "*", "x * y", lambda out, x, y: (y, x), "x · y", ("y", "x"))
 DIV = Rule("div", "/", f_div, lambda out, x, y: (1.0 / y, -out / y), "x / y", ("1/y", "-x/y²"))
 POW = Rule("pow", "**", f_pow, _d_pow, "x ** y", ("y·x^(y-1)", "x^y·ln x"))
 NEG = fixed_row("neg", "neg", lambda x: -x, (-1.0,), "-x", ("-1",))

@@ -22,6 +22,7 @@ differences within the bound derived from their step in ``central_tolerance``.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from autograd import Value, central_difference, grad, rules
+from autograd import Value, central_difference, grad, no_grad, rules
 from autograd.rules import Rule
 from tests.strategies import moderate, nonzero, positive, reals, value_lists, values
 from tests.support.numbers import close
@@ -831,3 +832,65 @@ def test_row_partials_match_central_differences(case: RowCase, data: st.DataObje
         numeric = central_difference(along, args[i])
         tol = central_tolerance(along, args[i], third, case.size(args))
         assert abs(float(partials[i]) - numeric) <= tol, (i, partials[i], numeric, tol)
+
+
+# -- the rows whose forward the engine writes into its operators ----------------------------------
+
+ARITHMETIC = [r for r in rules.TABLE if r.expression is not None]
+OPERATORS = {"add": ("__add__", "__radd__"), "sub": ("__sub__", "__rsub__"),
+             "mul": ("__mul__", "__rmul__")}  # fmt: skip
+SPECIAL = [0.0, -0.0, 1.0, -2.5, 1e308, -1e308, 5e-324, math.inf, -math.inf, math.nan]
+
+
+def test_the_operators_written_from_expressions_are_those_rows() -> None:
+    """Each arithmetic row has its operator pair, and no row outside them claims an expression."""
+    assert sorted(r.name for r in ARITHMETIC) == sorted(OPERATORS)
+    for rule in ARITHMETIC:
+        assert Value.__dict__[OPERATORS[rule.name][0]].__doc__
+
+
+def _same_bits(a: float, b: float) -> bool:
+    return math.copysign(1.0, a) == math.copysign(1.0, b) and (a == b or (a != a and b != b))
+
+
+@pytest.mark.parametrize("rule", ARITHMETIC, ids=[r.name for r in ARITHMETIC])
+@given(x=st.floats() | st.sampled_from(SPECIAL), y=st.floats() | st.sampled_from(SPECIAL))
+def test_a_written_operator_gives_its_rows_forward_to_the_bit(
+    rule: Rule, x: float, y: float
+) -> None:
+    """x ∘ y through the method, in all three operand kinds, is ``rule.forward(x, y)`` exactly.
+
+    Or, where that overflows from finite operands, both raise: the operator keeps the policy.
+    """
+    op, rop = OPERATORS[rule.name]
+    want = rule.forward(x, y)
+    calls: list[Callable[[], Value]] = [
+        lambda: getattr(Value(x), op)(Value(y)),
+        lambda: getattr(Value(x), op)(y),
+        lambda: getattr(Value(y), rop)(x),
+    ]
+    for call in calls:
+        if math.isfinite(x) and math.isfinite(y) and not math.isfinite(want):
+            with pytest.raises(OverflowError, match=re.escape(f"'{rule.symbol}'")):
+                call()
+            continue
+        out = call()
+        assert _same_bits(out.data, want)
+        assert out.rule is rule
+        assert [p.data for p in out.parents] == pytest.approx([x, y], nan_ok=True)
+
+
+def test_a_written_operator_records_nothing_under_no_grad() -> None:
+    """The written-out method keeps _node's recording switch: a leaf, no parents, no row."""
+    a = Value(2.0)
+    with no_grad():
+        for out in (a + 1.0, 1.0 - a, a * a):
+            assert out.parents == ()
+            assert out.rule is None
+    assert type((a * 3).parents[1]).__name__ == "Constant"  # the int became a constant leaf
+
+
+def test_an_arithmetic_row_takes_only_an_expression_the_engine_can_write() -> None:
+    """A row cannot hand the engine arbitrary text to write into a method."""
+    with pytest.raises(ValueError, match="not an expression"):
+        rules.arithmetic_row("div", "/", "x / y", (1.0, 1.0), "x / y", ("1", "1"))
