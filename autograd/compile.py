@@ -947,20 +947,45 @@ class Compiled:
         #: The leaves the graph captured (they receive gradients), in the engine's order.
         self.leaves: tuple[Value, ...] = tuple(captured)
         self._generator = _Generator(first, self.shapes, captured, watched)
-        self._lines, self._step = _function(self._generator, accumulate=False)
+        # Each program is made on first use (or by ``generate``): compiling a program the
+        # size of the graph is most of compile's time, and batch training uses only one.
+        self._lines: _Lines | None = None
+        self._step: Callable[..., Any] | None = None
         self._source = ""
         self._steps: list[Callable[[Any], Any]] = []
-        # Made on first use: compiling a second program the size of the first is not free.
         self._accumulate: Callable[..., Any] | None = None
         self._accumulates: list[Callable[[Any], Any]] = []
         self._watching = bool(watched)
         self._nodes = len(first.nodes)
 
+    def generate(self, step: bool = True, accumulate: bool = False) -> None:
+        """Generate and compile the programs now rather than on first use.
+
+        ``step`` is the program that ``c(*args)`` runs and ``source`` shows; ``accumulate``
+        the one of ``accumulate`` (a batch's examples summed in the engine's order).
+        ``compile`` generates the step; what ``nn``'s batch training calls generates only the
+        accumulate program, when it is first needed. Call this to time either apart from use.
+        """
+        if step:
+            self._step_program()
+        if accumulate:
+            self._accumulate_program()
+
+    def _step_program(self) -> tuple[_Lines, Callable[..., Any]]:
+        if self._lines is None or self._step is None:
+            self._lines, self._step = _function(self._generator, accumulate=False)
+        return self._lines, self._step
+
+    def _accumulate_program(self) -> Callable[..., Any]:
+        if self._accumulate is None:
+            self._accumulate = _function(self._generator, accumulate=True)[1]
+        return self._accumulate
+
     @property
     def source(self) -> str:
         """The generated program that ``c(*args)`` runs, commented (joined on first use)."""
         if not self._source:
-            self._source = self._lines.text()
+            self._source = self._step_program()[0].text()
         return self._source
 
     def _arguments(self, args: Sequence[object]) -> list[Any]:
@@ -1009,8 +1034,9 @@ class Compiled:
             out.backward()
             return out.data
         if not check:
+            program = self._step if self._step is not None else self._step_program()[1]
             try:
-                return _run(self._step, self._steps, flat)  # type: ignore[no-any-return]
+                return _run(program, self._steps, flat)  # type: ignore[no-any-return]
             except (ArithmeticError, ValueError):
                 # A failed domain check, or a nan or infinity anywhere: the engine redoes the
                 # call, raising its own error (naming the operation) or propagating as it does.
@@ -1040,13 +1066,12 @@ class Compiled:
             raise TraceMismatchError(
                 f"accumulate cannot replay this function: {self.data_dependent}"
             )
-        if self._accumulate is None:
-            self._accumulate = _function(self._generator, accumulate=True)[1]
+        program = self._accumulate_program()
         try:
             flat = self._arguments(args)
             flat.append(seed)
             flat.append(acc)
-            return _run(self._accumulate, self._accumulates, flat)
+            return _run(program, self._accumulates, flat)
         except (ArithmeticError, ValueError) as e:
             self._fail_as_the_engine(args)
             raise TraceMismatchError(
@@ -1112,4 +1137,6 @@ def compile(f: Callable[..., Value], *example_args: Arg) -> Compiled:
     >>> print(c.source.splitlines()[5])
             t2 = w * x0  # *: x · y
     """
-    return Compiled(f, example_args)
+    compiled = Compiled(f, example_args)
+    compiled.generate()  # compile's time includes the program's, as its users would expect
+    return compiled

@@ -6,6 +6,8 @@ promises the very same floats, so values and gradients are compared by their exa
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -133,3 +135,34 @@ def test_train_batch_is_the_training_loops_batch() -> None:
             predict(a) == data.labels[i] for a, i in zip(outs, batch, strict=True)
         )
     assert bits([p.data for p in model.parameters()]) == bits([p.data for p in twin.parameters()])
+
+
+def test_batch_training_generates_only_the_program_it_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A batch runs the accumulate program alone: the one-example step is never generated.
+
+    Generating a program the size of the graph is most of compile's time; batch training,
+    which ``chainrule train --compile`` does, used to pay for a step program it never called.
+    """
+    # autograd.compile is also the name of the function the package exports.
+    compile_module = importlib.import_module("autograd.compile")
+    made: list[bool] = []
+    real = compile_module._function
+
+    def recording(gen: object, accumulate: bool) -> object:
+        made.append(accumulate)
+        return real(gen, accumulate)
+
+    monkeypatch.setattr(compile_module, "_function", recording)
+    model, twin = MLP(2, [3, 2], seed=5), MLP(2, [3, 2], seed=5)
+    xs, ys = [[0.5, -1.0], [1.5, 0.25], [0.0, 2.0]], [[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]]
+    value, _ = model.compile_step().batch(xs, ys)
+    assert made == [True, True]  # one accumulate program per distinct target, no step
+    want = mean([LOSSES["squared_error"](twin.forward(x), y) for x, y in zip(xs, ys, strict=True)])
+    want.backward()
+    assert bits([value]) == bits([want.data])
+    assert grads(model) == grads(twin)
+    made.clear()
+    model.compile_step()(xs[0], ys[0])  # a one-example step makes its own program when used
+    assert made == [False]
