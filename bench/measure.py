@@ -1,10 +1,15 @@
 """How the benchmark measures: timings with the collector on and off, memory, checks.
 
 A timing is min, median and max over repeats, each repeat the mean of enough calls to last a
-set minimum, after a warm-up call; the heap is frozen (``gc.freeze()``) before timing, so that
-the collector's passes cost each engine what its own objects cost, not what earlier
-workloads left behind. The collector stays on, as users run it; a second column switches it
-off. Checks compare what two engines computed before any ratio between them is believed.
+set minimum, after a warm-up call. The engines a workload compares are timed by ``interleave``
+round-robin, repeat by repeat, so that a burst of load on a shared machine falls on all of
+them alike; each runs in a worker process of its own (``WorkerRunner``, ``serve``), started
+fresh and holding only its own engine's objects, as a user's program does: one engine's
+garbage, arenas and mapped memory cannot slow or speed another's. ``measure`` times a
+workload of one engine in this process, the heap frozen (``gc.freeze()``) first so that what
+earlier workloads left alive costs nothing in its collections. The collector stays on, as
+users run it; a second column switches it off. Checks compare what two engines computed
+before any ratio between them is believed.
 """
 
 from __future__ import annotations
