@@ -1,10 +1,15 @@
 """How the benchmark measures: timings with the collector on and off, memory, checks.
 
 A timing is min, median and max over repeats, each repeat the mean of enough calls to last a
-set minimum, after a warm-up call; the heap is frozen (``gc.freeze()``) before timing, so that
-the collector's passes cost each engine what its own objects cost, not what earlier
-workloads left behind. The collector stays on, as users run it; a second column switches it
-off. Checks compare what two engines computed before any ratio between them is believed.
+set minimum, after a warm-up call. The engines a workload compares are timed by ``interleave``
+round-robin, repeat by repeat, so that a burst of load on a shared machine falls on all of
+them alike; each runs in a worker process of its own (``WorkerRunner``, ``serve``), started
+fresh and holding only its own engine's objects, as a user's program does: one engine's
+garbage, arenas and mapped memory cannot slow or speed another's. ``measure`` times a
+workload of one engine in this process, the heap frozen (``gc.freeze()``) first so that what
+earlier workloads left alive costs nothing in its collections. The collector stays on, as
+users run it; a second column switches it off. Checks compare what two engines computed
+before any ratio between them is believed.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import cProfile
 import gc
 import importlib
 import io
+import json
 import math
 import os
 import platform
@@ -25,7 +31,7 @@ import tracemalloc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Any
+from typing import Any, Protocol, TextIO, cast
 
 from bench.workloads import (
     HEADLINE,
@@ -40,6 +46,9 @@ from bench.workloads import (
     floor_step,
     memory_graph,
 )
+
+#: The repository's root, where the worker processes run ``python -m bench.run`` from.
+_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class CheckError(RuntimeError):
@@ -78,8 +87,7 @@ def probe_micrograd_depth(hi: int) -> int | str:
     limit whatever this process's stack (pytest, a profiler) looks like.
     """
     cmd = [sys.executable, "-m", "bench.run", "--probe-micrograd-depth", str(hi)]
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, cwd=root)
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False, cwd=_ROOT)
     if done.returncode != 0 or not done.stdout.strip():
         return f"bisection failed: {done.stderr.strip()[-200:]}"
     return int(done.stdout.split()[-1])
@@ -171,6 +179,153 @@ def measure(
         gc.unfreeze()
     gc.collect()
     return Timing(statistics.median(times), min(times), max(times), number)
+
+
+# -- interleaved timing: every engine of a workload, repeat by repeat ----------------------------
+
+
+class Runner(Protocol):
+    """One engine's side of a workload, ready to time: ``number`` calls per repeat."""
+
+    name: str
+    number: int
+    result: float  # what the warm-up call computed
+
+    def repeat(self, collector: bool) -> float:
+        """One repeat of ``number`` calls: seconds per call."""
+        ...
+
+    def close(self) -> None:
+        """Let go of whatever the runner holds (its process)."""
+        ...
+
+
+def calibrate(fn: Callable[[], object], min_time: float) -> tuple[int, object]:
+    """A warm-up call of ``fn``; how many calls last ``min_time``, and what the call returned."""
+    t0 = time.perf_counter()
+    out = fn()
+    once = time.perf_counter() - t0
+    return max(1, math.ceil(min_time / max(once, 1e-9))), out
+
+
+def timed_repeat(fn: Callable[[], object], number: int, collector: bool) -> float:
+    """Seconds per call over ``number`` calls of ``fn``, the collector on or off.
+
+    Off: the collector is switched off while the clock runs, and the garbage of the repeat
+    (micrograd's graphs are cycles) is collected before and after it, off the clock, so that
+    the next repeat, collector on or off, does not pay for it.
+    """
+    if not collector:
+        gc.collect()
+        gc.disable()
+    try:
+        t0 = time.perf_counter()
+        for _ in range(number):
+            fn()
+        seconds = (time.perf_counter() - t0) / number
+    finally:
+        gc.enable()
+    if not collector:
+        gc.collect()
+    return seconds
+
+
+class LocalRunner:
+    """An engine timed in this process (for workloads of one engine only, or in tests)."""
+
+    def __init__(self, name: str, fn: Callable[[], float], min_time: float) -> None:
+        self.name = name
+        self.fn = fn
+        self.number, out = calibrate(fn, min_time)
+        self.result = float(cast("float", out))
+
+    def repeat(self, collector: bool) -> float:
+        return timed_repeat(self.fn, self.number, collector)
+
+    def close(self) -> None:
+        pass
+
+
+class WorkerRunner:
+    """An engine timed in a process of its own, which builds only that engine's objects.
+
+    The process (``python -m bench.run --worker WORKLOAD ENGINE OPS``, see ``serve``) starts
+    from a fresh interpreter, as a user's program does: no other engine's garbage, arenas or
+    frozen objects are in its heap, and its collector passes walk only its own objects.
+    """
+
+    def __init__(self, workload: str, engine: str, expression_ops: int, min_time: float) -> None:
+        self.name = engine
+        cmd = [sys.executable, "-m", "bench.run", "--worker", workload, engine, str(expression_ops)]
+        self.process = subprocess.Popen(
+            cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_ROOT
+        )
+        reply = self._ask(f"calibrate {min_time!r}")
+        self.number, self.result = int(reply["number"]), float(reply["result"])
+
+    def _ask(self, request: str) -> dict[str, Any]:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:
+            raise RuntimeError(f"worker {self.name} has no pipes")
+        stdin.write(request + "\n")
+        stdin.flush()
+        line = stdout.readline()
+        if not line:
+            self.process.wait(timeout=60)
+            raise RuntimeError(f"worker {self.name} exited ({self.process.returncode})")
+        reply: dict[str, Any] = json.loads(line)
+        return reply
+
+    def repeat(self, collector: bool) -> float:
+        return float(self._ask(f"repeat {'on' if collector else 'off'}")["seconds"])
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            self._ask("quit")
+            self.process.wait(timeout=60)
+
+
+def serve(fn: Callable[[], float], requests: TextIO, replies: TextIO) -> None:
+    """A worker's loop: answer "calibrate MIN_TIME", "repeat on|off" and "quit", one JSON line
+    per request, timing ``fn`` in this process."""
+    number = 1
+    for line in requests:
+        word, *rest = line.split()
+        if word == "quit":
+            reply: dict[str, Any] = {"ok": True}
+        elif word == "calibrate":
+            number, out = calibrate(fn, float(rest[0]))
+            reply = {"number": number, "result": out}
+        elif word == "repeat":
+            reply = {"seconds": timed_repeat(fn, number, rest[0] == "on")}
+        else:
+            reply = {"error": f"unknown request {word!r}"}
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+        if word == "quit":
+            return
+
+
+def interleave(runners: Sequence[Runner], repeats: int) -> dict[str, Timing]:
+    """Time every runner round-robin: repeat 1 of each, then repeat 2 of each, and so on.
+
+    Each round times every runner with the collector on, then every one with it off; the
+    order within a round turns by one each round, so that no engine always follows the same
+    one. A burst of load on the machine then falls on every engine of the workload alike.
+    Keyed "ENGINE/on" and "ENGINE/off".
+    """
+    times: dict[str, list[float]] = {}
+    for r in range(repeats):
+        shift = r % len(runners)
+        order = [*runners[shift:], *runners[:shift]]
+        for collector, suffix in ((True, "on"), (False, "off")):
+            for runner in order:
+                times.setdefault(f"{runner.name}/{suffix}", []).append(runner.repeat(collector))
+    numbers = {runner.name: runner.number for runner in runners}
+    return {
+        key: Timing(statistics.median(ts), min(ts), max(ts), numbers[key.split("/")[0]])
+        for key, ts in times.items()
+    }
 
 
 def phase_split(variant: Variant, samples: Sequence[Sample], calls: int) -> dict[str, float]:

@@ -5,8 +5,10 @@ writes the results): ``--quick`` for a smoke run with fewer, shorter repeats, ``
 store the numbers in ``bench/results.json`` and regenerate the READMEs' tables from them,
 ``--profile`` to add cProfile's view of chainrule's MLP step. The workloads are in
 ``bench/workloads.py``, how they are timed and checked in ``bench/measure.py``, the tables in
-``bench/report.py``. Everything runs in this one process, the heap frozen before each timing,
-with the collector on (as users run) and off (a second column).
+``bench/report.py``. The checks run in this process; the timings of each workload that
+compares engines run in one worker process per engine (``--worker``, started fresh, holding
+only that engine's objects), driven round-robin from here: repeat 1 of every engine, then
+repeat 2, and so on, with the collector on (as users run) and off (a second column).
 """
 
 from __future__ import annotations
@@ -28,15 +30,39 @@ from bench import workloads as w
 Results = dict[str, Any]
 
 
-def _time(results: Results, key: str, fn: Callable[[], object], cfg: dict[str, Any]) -> None:
-    """Time ``fn`` with the collector on and off, store both under ``key``/on and ``key``/off."""
-    for collector, suffix in ((True, "on"), (False, "off")):
-        t = m.measure(fn, cfg["repeats"], cfg["min_time"], collector=collector)
-        results["timings"][f"{key}/{suffix}"] = t.as_dict()
+def _store(results: Results, workload: str, timings: dict[str, m.Timing]) -> None:
+    """Store and print a workload's timings under "workload/engine/on|off"."""
+    for key, t in timings.items():
+        results["timings"][f"{workload}/{key}"] = t.as_dict()
         print(
-            f"  {key + '/' + suffix:28} {report.fmt_time(t.median):>9} "
+            f"  {workload + '/' + key:28} {report.fmt_time(t.median):>9} "
             f"(min {report.fmt_time(t.best)}, max {report.fmt_time(t.worst)}, {t.number} calls)"
         )
+
+
+def time_engines(
+    results: Results, workload: str, expected: dict[str, float], cfg: dict[str, Any]
+) -> None:
+    """Time ``workload`` in each engine of ``expected``, each in its own worker, interleaved.
+
+    ``expected``: what each engine's call computed in this process, where the checks ran; a
+    worker whose warm-up call computes anything else is not timing the checked work.
+    """
+    runners: list[m.Runner] = []
+    try:
+        for engine, want in expected.items():
+            runner = m.WorkerRunner(workload, engine, cfg["expression_ops"], cfg["min_time"])
+            runners.append(runner)
+            if runner.result.hex() != want.hex():
+                raise m.CheckError(
+                    f"{workload}/{engine}: the worker computed {runner.result!r}, "
+                    f"the checked computation {want!r}"
+                )
+        timings = m.interleave(runners, cfg["repeats"])
+    finally:
+        for started in runners:
+            started.close()
+    _store(results, workload, timings)
 
 
 def _bits(xs: Sequence[float]) -> list[str]:
@@ -101,17 +127,26 @@ def mlp_workloads(results: Results, cfg: dict[str, Any], mg: tuple[Any, Any]) ->
     for line in checks:
         print(f"  ok: {line}")
 
-    print("\nTiming (median, min, max over repeats; heap frozen first):")
+    print(
+        "\nTiming (median, min, max over repeats; each engine in its own process, the engines "
+        "of a workload interleaved):"
+    )
     for size, samples in (("step", one), ("batch", batch)):
-        _time(results, f"{size}/floor", _floor_call(weights, samples), cfg)
-        _time(results, f"{size}/chainrule", _step_call(nn_variant, samples), cfg)
-        _time(results, f"{size}/compiled", compiled[size].step, cfg)
+        expected = {
+            "floor": w.floor_step(weights, samples)[0],
+            "chainrule": nn_variant.step(samples),
+            "compiled": compiled[size].step(),
+        }
         if "micrograd mlp" in variants:
-            _time(results, f"{size}/micrograd", _step_call(variants["micrograd mlp"], samples), cfg)
-    _time(results, "step-plain/chainrule", _step_call(variants["chainrule plain-relu"], one), cfg)
-    _time(results, "step-plain/compiled", compiled["step-plain"].step, cfg)
+            expected["micrograd"] = variants["micrograd mlp"].step(samples)
+        time_engines(results, size, expected, cfg)
+    expected = {
+        "chainrule": variants["chainrule plain-relu"].step(one),
+        "compiled": compiled["step-plain"].step(),
+    }
     if "micrograd hand" in variants:
-        _time(results, "step-plain/micrograd", _step_call(variants["micrograd hand"], one), cfg)
+        expected["micrograd"] = variants["micrograd hand"].step(one)
+    time_engines(results, "step-plain", expected, cfg)
     if cfg["profile"]:
         print(m.profile_step(nn_variant, one, 200))
 
@@ -119,10 +154,11 @@ def mlp_workloads(results: Results, cfg: dict[str, Any], mg: tuple[Any, Any]) ->
 def expression_workload(results: Results, cfg: dict[str, Any], mg_value: Any) -> None:
     """The random expression of micrograd's operations, built and back-propagated."""
     ops = cfg["expression_ops"]
-    width = 1024
+    width = w.EXPRESSION_WIDTH
     program = w.expression_program(ops, w.SEED, width)
     print(f"\nRandom expression: {len(program):,} steps, {ops:,}+ operations, pool of {width}")
     out, leaves = w.run_expression(Value, program, w.SEED, width)
+    expected = {"chainrule": float(out.data)}
     if mg_value is not None:
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 100_000))  # micrograd's backward recurses
@@ -144,22 +180,12 @@ def expression_workload(results: Results, cfg: dict[str, Any], mg_value: Any) ->
                     *m.REORDERED,
                 ).removeprefix("  ok: ")
             )
+            expected["micrograd"] = float(mg_out.data)
             del mg_out, mg_leaves
-            _time(
-                results,
-                "expression/micrograd",
-                lambda: w.run_expression(mg_value, program, w.SEED, width),
-                cfg,
-            )
         finally:
             sys.setrecursionlimit(limit)
     del out, leaves
-    _time(
-        results,
-        "expression/chainrule",
-        lambda: w.run_expression(Value, program, w.SEED, width),
-        cfg,
-    )
+    time_engines(results, "expression", expected, cfg)
 
 
 def large_workload(results: Results, cfg: dict[str, Any]) -> None:
@@ -206,14 +232,12 @@ def training_workload(results: Results, cfg: dict[str, Any]) -> None:
         f"{len(model.parameters()):,} weights to the last bit"
     )
     print(f"  ok: {results['checks'][-1]}")
-    repeats = cfg["epoch_repeats"]
-    for key, fn in (
-        ("epoch/chainrule/on", lambda: w.epoch(model, optimizer, data)),
-        ("epoch/compiled/on", lambda: w.epoch(twin, twin_optimizer, data, step)),
-    ):
-        t = m.measure(fn, repeats, 0.0)
-        results["timings"][key] = t.as_dict()
-        print(f"  {key:28} {report.fmt_time(t.median):>9}")
+    # Both sides are chainrule's and make no cyclic garbage: one process, interleaved.
+    runners: list[m.Runner] = [
+        m.LocalRunner("chainrule", lambda: w.epoch(model, optimizer, data), 0.0),
+        m.LocalRunner("compiled", lambda: w.epoch(twin, twin_optimizer, data, step), 0.0),
+    ]
+    _store(results, "epoch", m.interleave(runners, cfg["epoch_repeats"]))
 
 
 def chain_and_memory(results: Results, cfg: dict[str, Any], mg_value: Any) -> None:
@@ -260,8 +284,10 @@ def new_results(quick: bool) -> Results:
         "micrograd": "micrograd not run",
         "method": (
             f"Times are time.perf_counter, {cfg_note} after a warm-up call, each repeat the mean "
-            "of enough calls to last a set minimum; the heap is collected and frozen before "
-            "each timing; 'collector off' disables the garbage collector while the clock runs."
+            "of enough calls to last a set minimum; each engine runs in a fresh process of its "
+            "own, and the engines of a workload are timed round-robin (repeat 1 of each, then "
+            "repeat 2 of each, ...); 'collector off' disables the garbage collector while the "
+            "clock runs."
         ),
         "quick": quick,
         "timings": {},
@@ -299,16 +325,6 @@ def run(quick: bool, profile: bool, large: bool = True) -> Results:
     return results
 
 
-def _step_call(variant: w.Variant, samples: Sequence[w.Sample]) -> Callable[[], float]:
-    """A no-argument call of one step, for ``measure``."""
-    return lambda: variant.step(samples)
-
-
-def _floor_call(weights: w.Weights, samples: Sequence[w.Sample]) -> Callable[[], object]:
-    """A no-argument call of the floor's step, for ``measure``."""
-    return lambda: w.floor_step(weights, samples)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line and run; 0 on success, 1 if two computations disagreed."""
     parser = argparse.ArgumentParser(
@@ -323,7 +339,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--profile", action="store_true", help="also print cProfile's top costs of the MLP step"
     )
     parser.add_argument("--probe-micrograd-depth", type=int, metavar="HI", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", nargs=3, metavar=("WORKLOAD", "ENGINE", "OPS"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args(argv)
+    if args.worker is not None:
+        # The child process of measure.WorkerRunner: its replies own stdout, anything else
+        # printed goes to stderr.
+        workload, engine, ops = args.worker
+        replies, sys.stdout = sys.stdout, sys.stderr
+        try:
+            m.serve(w.timed_call(workload, engine, int(ops)), sys.stdin, replies)
+        finally:
+            sys.stdout = replies
+        return 0
     if args.probe_micrograd_depth is not None:
         # The child process of measure.probe_micrograd_depth.
         print(m.first_failure(m.micrograd_chain_fails, 1, args.probe_micrograd_depth))

@@ -13,6 +13,7 @@ import importlib
 import itertools
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -213,8 +214,20 @@ def chainrule_variants(weights: Weights) -> dict[str, Variant]:
 
 def micrograd_variants(mg_value: Any, mg_mlp: Any, weights: Weights) -> dict[str, Variant]:
     """micrograd's networks: its own ``nn.MLP`` as users run it, and the same net by hand."""
+    return {
+        "micrograd mlp": micrograd_mlp_variant(mg_mlp, weights),
+        "micrograd hand": micrograd_hand_variant(mg_value, weights),
+    }
+
+
+def micrograd_hand_variant(mg_value: Any, weights: Weights) -> Variant:
+    """The plain-op ReLU network built by hand from micrograd's Value ops."""
     what = "by hand from micrograd Value ops, ReLU + linear output"
-    hand = hand_variant(what, mg_value, weights, "plain", "relu", "linear")
+    return hand_variant(what, mg_value, weights, "plain", "relu", "linear")
+
+
+def micrograd_mlp_variant(mg_mlp: Any, weights: Weights) -> Variant:
+    """micrograd's own ``nn.MLP`` with our weights, stepped as its users step it."""
     random.seed(SEED)  # micrograd draws its initial weights from the global generator
     model = mg_mlp(*nin_nouts(weights))
     params = list(model.parameters())
@@ -222,8 +235,7 @@ def micrograd_variants(mg_value: Any, mg_mlp: Any, weights: Weights) -> dict[str
     for p, w in zip(params, flat_weights(weights), strict=True):
         p.data = w
     what = "micrograd's nn.MLP(64, [16, 10]): ReLU + linear output"
-    mlp = Variant(what, params, model.zero_grad, model, plain_total)
-    return {"micrograd mlp": mlp, "micrograd hand": hand}
+    return Variant(what, params, model.zero_grad, model, plain_total)
 
 
 def nn_mlp_variant(weights: Weights) -> tuple[Variant | None, str]:
@@ -574,3 +586,72 @@ def epoch(
         optimizer.step()
         total += value * len(batch)
     return total
+
+
+# -- what each timed workload calls, engine by engine -------------------------------------------
+
+#: The workloads timed engine beside engine, and the engines each one compares.
+TIMED: dict[str, tuple[str, ...]] = {
+    "step": ("floor", "chainrule", "compiled", "micrograd"),
+    "batch": ("floor", "chainrule", "compiled", "micrograd"),
+    "step-plain": ("chainrule", "compiled", "micrograd"),
+    "expression": ("chainrule", "micrograd"),
+}
+#: The width of the random expression's pool of live values.
+EXPRESSION_WIDTH = 1024
+
+
+def timed_call(workload: str, engine: str, expression_ops: int) -> Callable[[], float]:
+    """The call that ``workload`` times for ``engine``, built from nothing but the seeds.
+
+    Each returns the number it computed (the loss, the expression's value), so that whoever
+    runs it can check that it is the computation that was checked against the other engines.
+    A worker process builds only its own engine's objects with this, so that what it times
+    runs on a heap holding nothing of the other engines'.
+    """
+    if engine not in TIMED.get(workload, ()):
+        raise ValueError(f"no timed call for {workload!r} in {engine!r}")
+    if workload == "expression":
+        return _expression_call(engine, expression_ops)
+    weights = make_weights(SIZES, SEED)
+    if workload == "batch":
+        samples = make_samples(SIZES[0], SIZES[-1], BATCH, SEED + 1)
+    else:
+        samples = make_samples(SIZES[0], SIZES[-1], 1, SEED)
+    if engine == "floor":
+        return lambda: floor_step(weights, samples)[0]
+    if engine == "micrograd":
+        if workload == "step-plain":
+            variant = micrograd_hand_variant(
+                importlib.import_module("micrograd.engine").Value, weights
+            )
+        else:
+            variant = micrograd_mlp_variant(importlib.import_module("micrograd.nn").MLP, weights)
+        return lambda: variant.step(samples)
+    if workload == "step-plain":
+        style, hidden, output, what = CHAINRULE_NETS["plain-relu"]
+        variant = hand_variant(what, Value, weights, style, hidden, output)
+    else:
+        nn_variant, reason = nn_mlp_variant(weights)
+        if nn_variant is None:
+            raise RuntimeError(f"chainrule's nn.MLP cannot run: {reason}")
+        variant = nn_variant
+    if engine == "compiled":
+        return compiled_variant(variant, samples, f"compiled {workload}").step
+    return lambda: variant.step(samples)
+
+
+def _expression_call(engine: str, ops: int) -> Callable[[], float]:
+    """The random expression built and back-propagated by ``engine``'s Value."""
+    program = expression_program(ops, SEED, EXPRESSION_WIDTH)
+    if engine == "micrograd":
+        value: Callable[[float], Any] = importlib.import_module("micrograd.engine").Value
+        # micrograd's backward recurses once per level of the graph.
+        sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    else:
+        value = Value
+
+    def call() -> float:
+        return float(run_expression(value, program, SEED, EXPRESSION_WIDTH)[0].data)
+
+    return call
