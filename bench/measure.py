@@ -412,6 +412,11 @@ def check_equal_work(
         (HEADLINE, "floor", "sigmoid, weighted_sum vs floor", REORDERED),
         ("chainrule plain-sigmoid", HEADLINE, "sigmoid, plain ops vs weighted_sum", REORDERED),
     ]
+    if "minimal hand" in variants:
+        pairs.append(
+            ("minimal hand", "chainrule plain-relu", "ReLU, bench.minimal's same plain ops",
+             SAME_ORDER)
+        )  # fmt: skip
     if "micrograd hand" in variants:
         pairs += [
             ("micrograd hand", "chainrule plain-relu", "ReLU, same plain ops", SAME_ORDER),

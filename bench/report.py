@@ -56,6 +56,7 @@ ENGINES = {
     "chainrule": "chainrule (eager)",
     "compiled": "chainrule compiled",
     "floor": "no-graph floor",
+    "minimal": "bench.minimal (a graph engine with no checks)",
 }
 
 
@@ -211,6 +212,15 @@ def ratio_lines(results: dict[str, Any]) -> list[str]:
         ("step-plain/micrograd/on", "step-plain/chainrule/on",
          "the same plain-op ReLU net in both engines, collector on"),
         ("step-plain/micrograd/off", "step-plain/chainrule/off", "the same, collector off"),
+        ("step-plain/micrograd/off", "step-plain/minimal/off",
+         "the same plain-op net, micrograd ÷ bench.minimal (what dropping every check would "
+         "give: the yardstick of target 3a), collector off"),
+        ("step-plain/chainrule/off", "step-plain/minimal/off",
+         "chainrule ÷ bench.minimal, the same plain-op net, collector off"),
+        ("expression/micrograd/off", "expression/minimal/off",
+         "100,000-op expression, micrograd ÷ bench.minimal (the yardstick of 3b), collector off"),
+        ("expression/chainrule/off", "expression/minimal/off",
+         "100,000-op expression, chainrule ÷ bench.minimal, collector off"),
         ("step/chainrule/on", "step/compiled/on", "nn.MLP step: eager ÷ compiled"),
         ("batch/chainrule/on", "batch/compiled/on", "batch of 32: eager ÷ compiled"),
         ("epoch/chainrule/on", "epoch/compiled/on",

@@ -24,7 +24,7 @@ from typing import Any
 
 from autograd import Value
 from bench import measure as m
-from bench import report
+from bench import minimal, report
 from bench import workloads as w
 
 Results = dict[str, Any]
@@ -93,6 +93,7 @@ def mlp_workloads(results: Results, cfg: dict[str, Any], mg: tuple[Any, Any]) ->
     if nn_variant is None:
         raise m.CheckError(f"chainrule's nn.MLP cannot run: {reason}")
     variants["chainrule nn"] = nn_variant
+    variants["minimal hand"] = w.minimal_variant(weights)
     if mg[0] is not None:
         variants.update(w.micrograd_variants(mg[0], mg[1], weights))
     checks = results["checks"]
@@ -146,6 +147,7 @@ def mlp_workloads(results: Results, cfg: dict[str, Any], mg: tuple[Any, Any]) ->
     }
     if "micrograd hand" in variants:
         expected["micrograd"] = variants["micrograd hand"].step(one)
+    expected["minimal"] = variants["minimal hand"].step(one)
     time_engines(results, "step-plain", expected, cfg)
     if cfg["profile"]:
         print(m.profile_step(nn_variant, one, 200))
@@ -159,6 +161,18 @@ def expression_workload(results: Results, cfg: dict[str, Any], mg_value: Any) ->
     print(f"\nRandom expression: {len(program):,} steps, {ops:,}+ operations, pool of {width}")
     out, leaves = w.run_expression(Value, program, w.SEED, width)
     expected = {"chainrule": float(out.data)}
+    least, least_leaves = w.run_expression(minimal.Value, program, w.SEED, width)
+    results["checks"] += [
+        m.check_close(
+            f"expression: chainrule vs bench.minimal, {what}", mine, theirs, *tolerance
+        ).removeprefix("  ok: ")
+        for what, mine, theirs, tolerance in (
+            ("value", [out.data], [least.data], m.SAME_ORDER),
+            ("gradients", [v.grad for v in leaves], [v.grad for v in least_leaves], m.REORDERED),
+        )
+    ]
+    expected["minimal"] = float(least.data)
+    del least, least_leaves
     if mg_value is not None:
         limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(limit, 100_000))  # micrograd's backward recurses

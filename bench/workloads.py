@@ -22,6 +22,7 @@ from typing import Any
 
 from autograd import Value, compile
 from autograd.compile import Compiled
+from bench import minimal
 
 #: The network of workloads 1, 2 and 5: 64 inputs (an 8x8 digit), 16 hidden, 10 outputs.
 SIZES = (64, 16, 10)
@@ -224,6 +225,12 @@ def micrograd_hand_variant(mg_value: Any, weights: Weights) -> Variant:
     """The plain-op ReLU network built by hand from micrograd's Value ops."""
     what = "by hand from micrograd Value ops, ReLU + linear output"
     return hand_variant(what, mg_value, weights, "plain", "relu", "linear")
+
+
+def minimal_variant(weights: Weights) -> Variant:
+    """The plain-op ReLU network built by hand from ``bench.minimal``'s Value (no checks)."""
+    what = "by hand from bench.minimal's Value (no checks), ReLU + linear output"
+    return hand_variant(what, minimal.Value, weights, "plain", "relu", "linear")
 
 
 def micrograd_mlp_variant(mg_mlp: Any, weights: Weights) -> Variant:
@@ -594,8 +601,8 @@ def epoch(
 TIMED: dict[str, tuple[str, ...]] = {
     "step": ("floor", "chainrule", "compiled", "micrograd"),
     "batch": ("floor", "chainrule", "compiled", "micrograd"),
-    "step-plain": ("chainrule", "compiled", "micrograd"),
-    "expression": ("chainrule", "micrograd"),
+    "step-plain": ("chainrule", "compiled", "micrograd", "minimal"),
+    "expression": ("chainrule", "micrograd", "minimal"),
 }
 #: The width of the random expression's pool of live values.
 EXPRESSION_WIDTH = 1024
@@ -628,6 +635,9 @@ def timed_call(workload: str, engine: str, expression_ops: int) -> Callable[[], 
         else:
             variant = micrograd_mlp_variant(importlib.import_module("micrograd.nn").MLP, weights)
         return lambda: variant.step(samples)
+    if engine == "minimal":
+        variant = minimal_variant(weights)
+        return lambda: variant.step(samples)
     if workload == "step-plain":
         style, hidden, output, what = CHAINRULE_NETS["plain-relu"]
         variant = hand_variant(what, Value, weights, style, hidden, output)
@@ -648,6 +658,8 @@ def _expression_call(engine: str, ops: int) -> Callable[[], float]:
         value: Callable[[float], Any] = importlib.import_module("micrograd.engine").Value
         # micrograd's backward recurses once per level of the graph.
         sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
+    elif engine == "minimal":
+        value = minimal.Value
     else:
         value = Value
 
