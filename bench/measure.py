@@ -163,18 +163,7 @@ def measure(
         fn()
         once = time.perf_counter() - t0
         number = max(1, math.ceil(min_time / max(once, 1e-9)))
-        times = []
-        for _ in range(repeats):
-            if not collector:
-                gc.collect()
-                gc.disable()
-            try:
-                t0 = time.perf_counter()
-                for _ in range(number):
-                    fn()
-                times.append((time.perf_counter() - t0) / number)
-            finally:
-                gc.enable()
+        times = [timed_repeat(fn, number, collector) for _ in range(repeats)]
     finally:
         gc.unfreeze()
     gc.collect()
