@@ -30,19 +30,22 @@ one line each, after a check that every number of the pass is finite.
 
 Which programs compile correctly: those whose graph has the same shape for every argument and
 whose constants do not depend on the arguments. ``relu`` branches are fine (relu is one
-primitive). Python control flow on ``.data`` is not: an ``if x.data > 0`` takes the branch of
-the example arguments forever. A constant made from data (``v - max(u.data for u in zs)``, as
-``nn.losses.softmax`` shifts its inputs) would be frozen at its traced value; ``compile``
-traces ``f`` a second time at arguments a few units of the 20th bit away (which also tells
-the captured leaves, the same objects in both graphs, from constants made inside ``f``), and
-if any constant or the graph's shape differs there (and not in a third trace at the example),
-it says why in ``c.data_dependent`` and every call of ``c`` runs ``f`` on the engine instead
-(the same numbers, at the engine's speed). A branch that the
-nearby arguments do not flip (``binary_cross_entropy``'s softplus branches on the sign of a
-logit) is not found that way: ``c(*args, check=True)`` also runs ``f`` eagerly and raises
-``TraceMismatchError`` if the graph it builds differs in shape or constants from the traced
-one, or if any number differs by a bit. A call that meets a nan or an infinity is redone by
-the engine, so ``detect_anomaly`` and the engine's non-finite policy hold. Not replayed:
+primitive). Python control flow on ``.data`` is not: an ``if x.data > 0`` would take the
+branch of the example arguments forever, and a constant made from data (``v - max(u.data for
+u in zs)``, as ``nn.activations.softmax`` shifts its inputs) would be frozen at its traced
+value. So ``compile`` finds such functions and does not replay them: a function that reads
+the number of a Value (``.data`` or ``float()``, constants aside) while it builds its graph,
+or whose graph or constants differ in a second trace at arguments a few units of the 20th bit
+away (which also tells the captured leaves, the same objects in both graphs, from constants
+made inside ``f``), is *data-dependent*: ``c.data_dependent`` says why, and every call of
+``c`` runs ``f`` on the engine instead (the same numbers, at the engine's speed). Reading
+``._data``, the engine's own slot, is not seen, nor is a number taken from outside the graph
+(a global that changes between calls). ``c(*args, check=True)`` runs the traced program and
+``f`` eagerly, and raises ``TraceMismatchError`` (changing no ``.grad``) if the graph ``f``
+builds differs in shape or constants from the traced one, or if any number differs by a bit:
+the way to see whether a data-dependent function's trace fits given arguments. A call that
+meets a nan or an infinity is redone by the engine, so ``detect_anomaly`` and the engine's
+non-finite policy hold. Not replayed:
 gradients of the arguments themselves (only captured leaves receive gradients; a gradient that
 only an argument would receive is not computed, so if it alone would overflow, the engine's
 backward may raise where the compiled call does not). ``f`` may not use Values computed before
@@ -62,7 +65,7 @@ from functools import lru_cache
 from typing import Any, cast
 
 from autograd import rules
-from autograd.engine import Value, backward_order, enable_grad, grad
+from autograd.engine import Value, backward_order, enable_grad, grad, reads_of_data
 from autograd.rules import Rule
 
 __all__ = ["Compiled", "TraceMismatchError", "compile"]
@@ -117,21 +120,40 @@ def _check_scalar(x: object, i: int, k: int) -> float:
 
 def _trace(f: Callable[..., Value], args: Sequence[object]) -> tuple[Value, list[Value]]:
     """Run ``f`` on fresh leaves, recording its graph even inside ``no_grad``."""
+    out, flat, _ = _traced(f, args)
+    return out, flat
+
+
+def _traced(
+    f: Callable[..., Value], args: Sequence[object]
+) -> tuple[Value, list[Value], list[Value]]:
+    """``_trace``, and the Values whose number ``f`` read while it ran (see reads_of_data)."""
     given, flat = _fresh_leaves(args)
-    with enable_grad():
+    with enable_grad(), reads_of_data() as reads:
         out = f(*given)
     if not isinstance(out, Value):
         raise TypeError(f"compile: f must return a Value, got {type(out).__name__} {out!r}")
-    return out, flat
+    return out, flat, reads
+
+
+def _read_message(reads: Sequence[Value]) -> str:
+    """Why a trace that read numbers may not fit other arguments, naming the first Value read."""
+    v = reads[0]
+    what = f"'{v.label}'" if v.label else (f"a '{v.op}' node" if v.op else "an argument or leaf")
+    more = f" (and {len(reads) - 1} more)" if len(reads) > 1 else ""
+    return (
+        f"f read the number of {what}, {v._data!r}, while it built its graph{more} (.data or "
+        "float()): its branches or constants may follow the data"
+    )
 
 
 class _Trace:
     """One run of ``f``: its operations in the engine's backward order, then its leaves."""
 
-    __slots__ = ("args", "leaves", "nodes", "order", "root")
+    __slots__ = ("args", "leaves", "nodes", "order", "reads", "root")
 
     def __init__(self, f: Callable[..., Value], args: Sequence[object]) -> None:
-        self.root, self.args = _trace(f, args)
+        self.root, self.args, self.reads = _traced(f, args)
         #: The nodes with parents, each before its parents, as ``backward`` processes them.
         self.order = backward_order(self.root)
         #: The leaves, each once, in the order the operations above first use them.
@@ -930,6 +952,8 @@ class Compiled:
                 )
             if near is not None:
                 self.data_dependent = f"at arguments near the example, {problem}"
+        if first.reads and not self.data_dependent:
+            self.data_dependent = _read_message(first.reads)
         # The first trace stays: check=True compares new traces with it.
         self._trace = first
         self.shapes: list[int | None] = [
@@ -1029,7 +1053,7 @@ class Compiled:
         to the last bit.
         """
         flat = self._arguments(args)
-        if self.data_dependent:
+        if self.data_dependent and not check:
             out, _ = _trace(self.f, args)
             out.backward()
             return out.data
@@ -1044,7 +1068,8 @@ class Compiled:
                 out.backward()
                 return out.data
         acc = [-0.0] * len(self.leaves)
-        value = self.accumulate(flat, 1.0, acc)
+        result = self._replay(args, 1.0, acc)
+        value = cast(float, result[0] if self._watching else result)
         self._check(args, value, acc)
         for leaf, g in zip(self.leaves, acc, strict=True):
             leaf.grad += g
@@ -1066,6 +1091,10 @@ class Compiled:
             raise TraceMismatchError(
                 f"accumulate cannot replay this function: {self.data_dependent}"
             )
+        return self._replay(args, seed, acc)
+
+    def _replay(self, args: Sequence[Arg], seed: float, acc: list[float]) -> Any:
+        """The accumulate program on ``args``, whether or not the trace fits them."""
         program = self._accumulate_program()
         try:
             flat = self._arguments(args)

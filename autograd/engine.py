@@ -50,6 +50,9 @@ Operand = Union["Value", float]
 _recording: ContextVar[bool] = ContextVar("chainrule_grad_enabled", default=True)
 _anomaly: ContextVar[bool] = ContextVar("chainrule_detect_anomaly", default=False)
 _recording_now = _recording.get  # read on every operation: a bound C method is the cheapest
+# While autograd.compile traces a function: the list of the Values whose number it read.
+_reads: ContextVar[list[Value] | None] = ContextVar("chainrule_traced_reads", default=None)
+_reads_now = _reads.get
 
 # Every assignment to .data takes the next epoch; each node remembers the epoch it was made in.
 # An operand whose epoch is later than its consumer's was changed after the consumer used it.
@@ -251,6 +254,9 @@ class Value:
         still used the old number, so back-propagating through it afterwards raises
         RuntimeError rather than mix two points: step after ``backward``, not before.
         """
+        reads = _reads_now()
+        if reads is not None and type(self) is not Constant:
+            reads.append(self)  # inside a trace: see reads_of_data
         return self._data
 
     @data.setter
@@ -334,6 +340,9 @@ class Value:
 
     def __float__(self) -> float:
         """The number this node holds (the graph is left behind: use it for reporting)."""
+        reads = _reads_now()
+        if reads is not None and type(self) is not Constant:
+            reads.append(self)
         return self._data
 
     # -- arithmetic -----------------------------------------------------------------------
@@ -1142,6 +1151,22 @@ def enable_grad() -> Iterator[None]:
 def is_grad_enabled() -> bool:
     """Whether operations are being recorded in this thread."""
     return _recording_now()
+
+
+@contextmanager
+def reads_of_data() -> Iterator[list[Value]]:
+    """Inside this block, every Value (constants aside) whose ``.data`` or ``float()`` is read.
+
+    What ``autograd.compile`` runs a traced function in: a function that reads the number of
+    a Value while it builds its graph may branch on it, or make a constant of it, so its graph
+    may not be the same for other arguments. Per thread, like the modes.
+    """
+    found: list[Value] = []
+    token = _reads.set(found)
+    try:
+        yield found
+    finally:
+        _reads.reset(token)
 
 
 @contextmanager

@@ -69,6 +69,11 @@ class CompiledStep:
                 return self._cost(self._outputs, target)
 
             c = Compiled(step, [[0.0] * self.model.nin], watch=lambda: self._outputs)
+            if c.data_dependent:  # the losses above read no number; a new one might
+                raise ValueError(
+                    f"compile_step: the step's graph depends on the data: "
+                    f"{c.data_dependent}; train without compiling"
+                )
             if {id(v) for v in c.leaves} - {id(p) for p in self.parameters}:
                 raise ValueError("compile_step: the step reads Values that are not parameters")
             self._compiled[key] = c

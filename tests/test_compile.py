@@ -153,6 +153,80 @@ def test_networks_of_every_activation_and_loss(
         assert_same([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
 
 
+@settings(max_examples=60)
+@given(networks, st.data())
+def test_networks_of_every_activation_and_loss_without_check(
+    net: tuple[str, str, int, list[int], int], data: st.DataObject
+) -> None:
+    """Without check=True too, every call gives the engine's numbers or the engine's error.
+
+    A loss that reads the numbers of its outputs (a softmax's max, cross-entropy's checks and
+    floor, binary cross-entropy's branch on the logit's sign) is found data-dependent and run
+    on the engine; the squared errors on the other outputs are replayed.
+    """
+    act, loss_name, out_pick, sizes, seed = net
+    output = OUTPUTS[loss_name][out_pick % len(OUTPUTS[loss_name])]
+    nin = sizes[0]
+    nouts = [*sizes[1:], data.draw(st.integers(1, 3))]
+    model = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
+    twin = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
+    loss = LOSSES[loss_name]
+    y = data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=nouts[-1], max_size=nouts[-1]))
+    xs = [data.draw(st.lists(unit, min_size=nin, max_size=nin)) for _ in range(3)]
+    c = compile(lambda a: loss(model.forward(a), y), xs[0])
+    assert bool(c.data_dependent) == (loss_name not in DATA_INDEPENDENT or output == "softmax")
+    for inputs in xs:
+        twin.zero_grad()
+        model.zero_grad()
+        try:
+            want = loss(twin.forward(inputs), y)
+            want.backward()
+        except ValueError as e:  # an output the loss refuses (a tanh output of -0.5 for BCE)
+            with pytest.raises(type(e)):
+                c(inputs)
+            continue
+        assert bits(c(inputs)) == bits(want.data)
+        assert_same([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+
+
+def test_a_branch_the_nearby_trace_cannot_see_is_found_by_the_read() -> None:
+    """Dead relus hide the softmax's shift from arguments near the example, not from the read.
+
+    With every hidden relu at 0 at the example, a second trace a few bits away computes the
+    very same max z, so only seeing ``softmax`` read ``z.data`` tells that other inputs shift
+    by another constant; replayed, they would get the example's shift, silently.
+    """
+    model = MLP(2, [2, 2], activation="relu", output_activation="softmax", seed=3)
+    twin = MLP(2, [2, 2], activation="relu", output_activation="softmax", seed=3)
+    for m in (model, twin):
+        for n, sign in zip(m.layers[0].neurons, (1.0, -1.0), strict=True):
+            n.w[0].data, n.w[1].data, n.b.data = sign, sign, -5.0  # dead at (0, 0)
+        for j, n in enumerate(m.layers[1].neurons):
+            n.w[0].data, n.w[1].data, n.b.data = 1.0, -1.0, 0.1 * j
+    y = [1.0, 0.0]
+    c = compile(lambda a: LOSSES["squared_error"](model.forward(a), y), [0.0, 0.0])
+    assert "read the number" in c.data_dependent
+    for x in ([9.0, 1.0], [1.0, 9.0]):  # each wakes one hidden relu: another max z
+        model.zero_grad()
+        twin.zero_grad()
+        want = LOSSES["squared_error"](twin.forward(x), y)
+        want.backward()
+        assert bits(c(x)) == bits(want.data)
+        assert_same([p.grad for p in model.parameters()], [p.grad for p in twin.parameters()])
+    with pytest.raises(TraceMismatchError, match="does not fit"):
+        c([9.0, 1.0], check=True)  # check=True still compares the trace with the new graph
+
+
+def test_reading_a_number_outside_a_trace_or_of_a_constant_is_not_seen() -> None:
+    w = Value(2.0, "w")
+    assert compile(lambda x: w * x * 3.0, 1.0).data_dependent == ""
+    assert w.data == 2.0  # exact; read outside any trace, it changes nothing above
+    c = compile(lambda x: x * (x * 3.0).parents[1].data, 1.0)  # a constant's number: fixed
+    assert c.data_dependent == ""
+    c = compile(lambda x: x * float(w), 1.0)  # a captured leaf's number: it may change
+    assert "'w'" in c.data_dependent
+
+
 def test_parameters_are_read_on_every_call() -> None:
     """After the weights move, the compiled step computes with the new ones."""
     model = MLP(3, [4, 2], seed=1)

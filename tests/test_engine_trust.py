@@ -700,3 +700,35 @@ def test_partials_from_constants_are_what_the_row_computes(xs: list[float], data
         assert row.from_constants is not None
         args = (*ws, b, *xs)  # the weighted sum's (w_0..w_n-1, b, x_0..x_n-1)
         assert row.from_constants(tuple(xs)) == row.partials(row.forward(*args), *args)
+
+
+def test_reads_of_data_are_seen_in_their_own_thread_only() -> None:
+    """compile's record of the numbers a traced function reads is per thread, like the modes.
+
+    Another thread reading Values during a trace (a training loop logging its loss) must not
+    make the traced function look data-dependent, nor be slowed by the record.
+    """
+    from autograd.engine import reads_of_data
+
+    a, b = Value(1.0, "a"), Value(2.0, "b")
+    started, release = threading.Event(), threading.Event()
+    elsewhere: list[float] = []
+
+    def other() -> None:
+        started.wait()
+        elsewhere.append(b.data + float(b))
+        release.set()
+
+    t = threading.Thread(target=other)
+    t.start()
+    with reads_of_data() as seen:
+        c = a * 3.0
+        started.set()
+        release.wait(5.0)
+        _ = c.data, c.parents[1].data  # the product, and the constant 3.0 (never recorded)
+        float(a)
+    t.join()
+    assert elsewhere == [4.0]  # exact: 2 + 2
+    assert seen == [c, a]
+    assert a.data == 1.0  # exact; outside the block nothing is recorded
+    assert seen == [c, a]
