@@ -78,6 +78,55 @@ def test_random_expressions_match_the_engine_bit_for_bit(expr: Expression, n_arg
     assert_same([p.grad for p in params], [g + g for g in want_grads[k:]])
 
 
+SPECIAL_ARGS = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-300, 1e300, math.inf, -math.inf, math.nan]
+
+
+@settings(max_examples=150)
+@given(expressions(max_inputs=4, max_steps=12), st.integers(0, 4), st.data())
+def test_random_expressions_at_other_arguments(
+    expr: Expression, n_args: int, data: st.DataObject
+) -> None:
+    """Traced at one point, called at another: the engine's numbers there, or its error.
+
+    The contract is ``f(*args).backward()``, with the one exception the module states: the
+    arguments receive no gradient from a compiled call, so an error that only an argument's
+    gradient would raise need not be raised. So a compiled call may raise only what
+    ``backward()`` raises, and must raise if even the captured leaves' ``grad`` raises; when it
+    does not raise, its numbers are those of ``grad`` for the captured leaves.
+    """
+    k = min(n_args, len(expr.inputs))
+    params = [Value(x) for x in expr.inputs[k:]]
+    c = compile(lambda *xs: expr(*xs, *params), *expr.inputs[:k])
+    other = [data.draw(st.floats(-3.0, 3.0) | st.sampled_from(SPECIAL_ARGS)) for _ in range(k)]
+
+    def outcome(run: Callable[[list[Value]], Any]) -> Any:
+        leaves = [Value(x) for x in [*other, *expr.inputs[k:]]]
+        try:
+            return run(leaves)
+        except (ArithmeticError, ValueError) as e:
+            return type(e)
+
+    def backward(leaves: list[Value]) -> None:
+        expr(*leaves).backward()
+
+    def captured(leaves: list[Value]) -> tuple[float, list[float]]:
+        out = expr(*leaves)
+        want = grad(out, leaves[k:], allow_unused=True) if params else ()
+        return out.data, [0.0 + g for g in want]  # .grad starts at 0.0: 0.0 + g is what it gets
+
+    by_backward, by_grad = outcome(backward), outcome(captured)
+    try:
+        value = c(*other)
+    except (ArithmeticError, ValueError) as e:
+        assert type(e) in (by_backward, by_grad)
+        assert all(p.grad == 0.0 for p in params)  # exact: a failed call adds nothing
+        return
+    assert not isinstance(by_grad, type), f"the engine raises {by_grad} for the leaves"
+    want_value, want_grads = by_grad
+    assert bits(value) == bits(want_value)
+    assert_same([p.grad for p in params], want_grads)
+
+
 @settings(max_examples=40)
 @given(expressions(max_inputs=3, max_steps=8))
 def test_every_input_captured_or_every_input_an_argument(expr: Expression) -> None:
