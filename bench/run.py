@@ -28,6 +28,9 @@ from bench import minimal, report
 from bench import workloads as w
 
 Results = dict[str, Any]
+#: Repeats of a full run. Bursts of load on a shared machine slow a repeat now and then; with
+#: nine, a median stays clear of two or three of them.
+REPEATS = 9
 
 
 def _store(results: Results, workload: str, timings: dict[str, m.Timing]) -> None:
@@ -291,7 +294,7 @@ def chain_and_memory(results: Results, cfg: dict[str, Any], mg_value: Any) -> No
 
 
 def new_results(quick: bool) -> Results:
-    cfg_note = "few repeats (--quick)" if quick else "5 repeats"
+    cfg_note = "few repeats (--quick)" if quick else f"{REPEATS} repeats"
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": m.machine().split("; garbage")[0].split(" on ", 1)[1],
@@ -314,7 +317,7 @@ def new_results(quick: bool) -> Results:
 def run(quick: bool, profile: bool, large: bool = True) -> Results:
     """Run every workload, printing as it goes; return the results (see bench/report.py)."""
     cfg: dict[str, Any] = {
-        "repeats": 2 if quick else 5,
+        "repeats": 2 if quick else REPEATS,
         "min_time": 0.01 if quick else 0.1,
         "profile": profile,
         "expression_ops": 10_000 if quick else w.EXPRESSION_OPS,
