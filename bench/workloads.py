@@ -654,16 +654,23 @@ def timed_call(workload: str, engine: str, expression_ops: int) -> Callable[[], 
 def _expression_call(engine: str, ops: int) -> Callable[[], float]:
     """The random expression built and back-propagated by ``engine``'s Value."""
     program = expression_program(ops, SEED, EXPRESSION_WIDTH)
+    deep = engine == "micrograd"  # its backward recurses once per level of the graph
     if engine == "micrograd":
         value: Callable[[float], Any] = importlib.import_module("micrograd.engine").Value
-        # micrograd's backward recurses once per level of the graph.
-        sys.setrecursionlimit(max(sys.getrecursionlimit(), 100_000))
     elif engine == "minimal":
         value = minimal.Value
     else:
         value = Value
 
     def call() -> float:
-        return float(run_expression(value, program, SEED, EXPRESSION_WIDTH)[0].data)
+        # The limit is raised for the call alone: left raised, it would let other code of the
+        # process (json's decoder, in the tests) recurse past the C stack instead of raising.
+        limit = sys.getrecursionlimit()
+        if deep:
+            sys.setrecursionlimit(max(limit, 100_000))
+        try:
+            return float(run_expression(value, program, SEED, EXPRESSION_WIDTH)[0].data)
+        finally:
+            sys.setrecursionlimit(limit)
 
     return call

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from bench import workloads
@@ -40,3 +42,17 @@ def test_micrograd_timed_calls_match_chainrule_plain_ops() -> None:
     assert workloads.timed_call("step-plain", "micrograd", 1_000)().hex() == chainrule.hex()
     chainrule_expr = workloads.timed_call("expression", "chainrule", 500)()
     assert workloads.timed_call("expression", "micrograd", 500)() == chainrule_expr
+
+
+def test_a_timed_call_leaves_the_recursion_limit_as_it_was() -> None:
+    """micrograd's expression needs a deep stack for its call only, not for the whole process.
+
+    Left raised, the limit let json's decoder in a later test recurse through the C stack (a
+    segmentation fault) where it raises RecursionError at the default.
+    """
+    pytest.importorskip("micrograd")
+    before = sys.getrecursionlimit()
+    call = workloads.timed_call("expression", "micrograd", 200)
+    assert sys.getrecursionlimit() == before
+    assert call() != 0.0
+    assert sys.getrecursionlimit() == before
