@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -134,6 +135,27 @@ def _refuse_by_structure(name: str, raw: bytes, max_parameters: int) -> None:
             )
 
 
+#: How deep a model file may nest its brackets: it needs 4 (the object, "weights", a layer, a
+#: neuron). Checked before json reads the file: json's decoder recurses once per bracket, and
+#: under a recursion limit some other code has raised it would overrun the C stack (a crash)
+#: rather than raise RecursionError.
+MAX_DEPTH = 32
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(sorted(set(range(256)) - set(b"[]{}")))
+
+
+def _refuse_deep(name: str, raw: bytes) -> None:
+    """Refuse a file whose brackets (outside strings) nest deeper than ``MAX_DEPTH``."""
+    depth = 0
+    for b in _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        if b == 0x5B or b == 0x7B:  # [ or {
+            depth += 1
+            if depth > MAX_DEPTH:
+                _fail(name, "not a chainrule model file: JSON nested too deeply to read")
+        else:
+            depth -= 1
+
+
 def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> Checkpoint:
     """The checked contents of the model file at ``path``; ValueError saying what is wrong.
 
@@ -144,6 +166,7 @@ def read(path: str | os.PathLike[str], max_parameters: int = MAX_PARAMETERS) -> 
     name = os.fspath(path)
     raw = read_bounded(name, max_file_bytes(max_parameters), "a model file")
     _refuse_by_structure(name, raw, max_parameters)
+    _refuse_deep(name, raw)
     try:
         # NaN and Infinity (which json accepts) become floats here, so that the checks below
         # can say which weight is not finite.

@@ -8,6 +8,8 @@ import json
 import os
 import re
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -365,4 +367,35 @@ def test_a_bad_data_record_is_named(
     raw["data"].update(change)
     path.write_text(json.dumps(raw))
     with pytest.raises(ValueError, match=message):
+        serialize.read(path)
+
+
+def test_deep_nesting_is_refused_before_json_reads_it_whatever_the_recursion_limit(
+    tmp_path: Path,
+) -> None:
+    """In a process whose recursion limit was raised, json's decoder would crash on this file.
+
+    The depth is checked first, so the file is refused with the same message; run in a child
+    process, so that a crash would fail this test instead of ending the test run.
+    """
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    code = (
+        "import sys; sys.setrecursionlimit(10**6)\n"
+        "from nn import serialize\n"
+        "try:\n"
+        f"    serialize.read({str(path)!r})\n"
+        "except ValueError as e:\n"
+        "    print(e)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert "JSON nested too deeply" in done.stdout
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(tmp_path: Path) -> None:
+    path = tmp_path / "strings.json"
+    deep = "[" * (serialize.MAX_DEPTH + 5)
+    path.write_text(json.dumps({"format": deep, "note": '\\"' + deep}), encoding="utf-8")
+    with pytest.raises(ValueError, match='expected a JSON object with "format"'):
         serialize.read(path)
