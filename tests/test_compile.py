@@ -13,6 +13,7 @@ import keyword
 import math
 import re
 from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -166,36 +167,53 @@ networks = st.builds(
 unit = st.floats(-2.0, 2.0, allow_nan=False)
 
 
-@settings(max_examples=60)
-@given(networks, st.data())
-def test_networks_of_every_activation_and_loss(
-    net: tuple[str, str, int, list[int], int], data: st.DataObject
-) -> None:
-    act, loss_name, out_pick, sizes, seed = net
+@dataclass
+class NetCase:
+    """A network and its twin (same seed), a loss with its target, inputs to call it at."""
+
+    model: MLP
+    twin: MLP
+    loss_name: str
+    output: str
+    y: list[float]
+    xs: list[list[float]]
+
+    @property
+    def data_dependent(self) -> bool:
+        return self.loss_name not in DATA_INDEPENDENT or self.output == "softmax"
+
+    def cost(self, model: MLP, x: Sequence[Any]) -> Value:
+        return LOSSES[self.loss_name](model.forward(x), self.y)
+
+
+@st.composite
+def net_cases(draw: st.DrawFn, calls: int) -> NetCase:
+    act, loss_name, out_pick, sizes, seed = draw(networks)
     output = OUTPUTS[loss_name][out_pick % len(OUTPUTS[loss_name])]
     nin = sizes[0]
-    nouts = [*sizes[1:], data.draw(st.integers(1, 3))]
+    nouts = [*sizes[1:], draw(st.integers(1, 3))]
     model = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
     twin = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
-    loss = LOSSES[loss_name]
-    y = data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=nouts[-1], max_size=nouts[-1]))
-    x = data.draw(st.lists(unit, min_size=nin, max_size=nin))
-    x2 = data.draw(st.lists(unit, min_size=nin, max_size=nin))
+    y = draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=nouts[-1], max_size=nouts[-1]))
+    xs = [draw(st.lists(unit, min_size=nin, max_size=nin)) for _ in range(calls)]
+    return NetCase(model, twin, loss_name, output, y, xs)
 
-    def step(xs: list[Value]) -> Value:
-        return loss(model.forward(xs), y)
 
-    c = compile(step, x)
-    for inputs in (x, x2):
+@settings(max_examples=60)
+@given(net_cases(2))
+def test_networks_of_every_activation_and_loss(case: NetCase) -> None:
+    model, twin = case.model, case.twin
+    c = compile(lambda xs: case.cost(model, xs), case.xs[0])
+    for inputs in case.xs:
         twin.zero_grad()
         model.zero_grad()
-        want = loss(twin.forward(inputs), y)
+        want = case.cost(twin, inputs)
         want.backward()
         try:
-            value = c(inputs, check=loss_name not in DATA_INDEPENDENT or output == "softmax")
+            value = c(inputs, check=case.data_dependent)
         except TraceMismatchError:
             # Allowed only where the graph depends on the data, and nothing was added then.
-            assert loss_name not in DATA_INDEPENDENT or output == "softmax"
+            assert case.data_dependent
             assert all(p.grad == 0.0 for p in model.parameters())  # exact: untouched
             continue
         assert bits(value) == bits(want.data)
@@ -203,32 +221,22 @@ def test_networks_of_every_activation_and_loss(
 
 
 @settings(max_examples=60)
-@given(networks, st.data())
-def test_networks_of_every_activation_and_loss_without_check(
-    net: tuple[str, str, int, list[int], int], data: st.DataObject
-) -> None:
+@given(net_cases(3))
+def test_networks_of_every_activation_and_loss_without_check(case: NetCase) -> None:
     """Without check=True too, every call gives the engine's numbers or the engine's error.
 
     A loss that reads the numbers of its outputs (a softmax's max, cross-entropy's checks and
     floor, binary cross-entropy's branch on the logit's sign) is found data-dependent and run
     on the engine; the squared errors on the other outputs are replayed.
     """
-    act, loss_name, out_pick, sizes, seed = net
-    output = OUTPUTS[loss_name][out_pick % len(OUTPUTS[loss_name])]
-    nin = sizes[0]
-    nouts = [*sizes[1:], data.draw(st.integers(1, 3))]
-    model = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
-    twin = MLP(nin, nouts, activation=act, output_activation=output, seed=seed)
-    loss = LOSSES[loss_name]
-    y = data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=nouts[-1], max_size=nouts[-1]))
-    xs = [data.draw(st.lists(unit, min_size=nin, max_size=nin)) for _ in range(3)]
-    c = compile(lambda a: loss(model.forward(a), y), xs[0])
-    assert bool(c.data_dependent) == (loss_name not in DATA_INDEPENDENT or output == "softmax")
-    for inputs in xs:
+    model, twin = case.model, case.twin
+    c = compile(lambda a: case.cost(model, a), case.xs[0])
+    assert bool(c.data_dependent) == case.data_dependent
+    for inputs in case.xs:
         twin.zero_grad()
         model.zero_grad()
         try:
-            want = loss(twin.forward(inputs), y)
+            want = case.cost(twin, inputs)
             want.backward()
         except ValueError as e:  # an output the loss refuses (a tanh output of -0.5 for BCE)
             with pytest.raises(type(e)):
