@@ -35,6 +35,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
+import textwrap
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -114,11 +115,10 @@ def _operator(rule: Rule, doc: str, reflected: bool = False) -> Callable[[Value,
             x=operands[0],
             y=operands[1],
             data=re.sub(r"\b([xy])\b", r"_\1._data", rule.expression),
+            constant=textwrap.indent(_MAKE_CONSTANT, " " * 16).rstrip("\n"),
+            node=textwrap.indent(_node_text("(_x, _y)", "_EMPTY"), " " * 8).rstrip("\n"),
         )
-        scope: dict[str, Any] = {}
-        # The module's own globals, so that the method reads _epoch and Value as they are now.
-        exec(source, globals(), scope)
-        written = cast("Callable[[Value, Operand], Value]", scope["make"](rule))
+        written = cast("Callable[[Value, Operand], Value]", _written(source, "make")(rule))
         written.__doc__ = doc
         return written
     forward = rule.forward
@@ -139,45 +139,70 @@ def _operator(rule: Rule, doc: str, reflected: bool = False) -> Callable[[Value,
     return op
 
 
-# What _node does, written into one operator's method: see _operator. `other` is lifted, then
-# named _x or _y by the side it stands on; make(_rule) gives the method of the row _rule.
+# How a node is made, written once as text: ``_node`` is compiled from it, and each operator
+# that _operator writes out has it inline, so that an operation is one Python call. It reads
+# data, _rule, parents and ctx, and returns the new node v.
+_MAKE_NODE = """\
+v = _new(Value)
+v._data = data
+v.grad = 0.0
+v.label = ""
+v._v = _epoch
+if _recording_now():
+    v.parents = {parents}
+    v._rule = _rule
+    v._ctx = {ctx}
+else:
+    v.parents = _EMPTY
+    v._rule = None
+    v._ctx = _EMPTY
+if data - data:  # nan (truthy) for nan and ±inf, 0.0 for every finite number
+    _check_forward(data, _rule, {parents}, {ctx})
+return v
+"""
+
+# How a constant leaf c is made from the float ``number``: ``_constant`` is compiled from it,
+# and the written operators have it inline for a float operand.
+_MAKE_CONSTANT = """\
+c = _new(Constant)
+c._data = number
+c.label = ""
+c.parents = _EMPTY
+c._rule = None
+c._ctx = _EMPTY
+c._v = _epoch
+"""
+
+# One operator's method: `other` is lifted, then named _x or _y by the side it stands on;
+# make(_rule) gives the method of the row _rule.
 _OPERATOR = """
 def make(_rule):
     def op(self, other):
         if type(other) is not Value:
-            if type(other) is float:  # _lift's Constant, without the call
-                c = _new(Constant)
-                c._data = other
-                c.label = ""
-                c.parents = _EMPTY
-                c._rule = None
-                c._ctx = _EMPTY
-                c._v = _epoch
+            if type(other) is float:
+                number = other
+{constant}
                 other = c
             else:
                 other = _lift(other)
         _x = {x}
         _y = {y}
         data = {data}
-        v = _new(Value)
-        v._data = data
-        v.grad = 0.0
-        v.label = ""
-        v._v = _epoch
-        if _recording_now():
-            v.parents = (_x, _y)
-            v._rule = _rule
-            v._ctx = _EMPTY
-        else:
-            v.parents = _EMPTY
-            v._rule = None
-            v._ctx = _EMPTY
-        if data - data:
-            _check_forward(data, _rule, (_x, _y), _EMPTY)
-        return v
-
+{node}
     return op
 """
+
+
+def _node_text(parents: str, ctx: str) -> str:
+    return _MAKE_NODE.format(parents=parents, ctx=ctx)
+
+
+def _written(source: str, name: str) -> Any:
+    """The function ``name`` that ``source`` defines, compiled in this module's globals (so
+    that it reads ``_epoch`` and ``Value`` as they are when it runs)."""
+    scope: dict[str, Any] = {}
+    exec(source, globals(), scope)
+    return scope[name]
 
 
 def _function(rule: Rule, doc: str) -> Callable[[Operand, Operand], Value]:
@@ -614,34 +639,21 @@ def _lift(x: Operand) -> Value:
     """x as a Value: itself, or a new Constant holding a plain number."""
     if isinstance(x, Value):
         return x
-    c = _new(Constant)
-    c._data = x if type(x) is float else _to_float(x, "an arithmetic operand of Value")
-    c.label = ""
-    c.parents = _EMPTY
-    c._rule = None
-    c._ctx = _EMPTY
-    c._v = _epoch
-    return c
+    return _constant(x if type(x) is float else _to_float(x, "an arithmetic operand of Value"))
 
 
-def _node(data: float, rule: Rule, parents: tuple[Value, ...], ctx: tuple[float, ...]) -> Value:
-    """A new Value made by ``rule`` from ``parents``; a leaf when recording is off."""
-    v = _new(Value)
-    v._data = data
-    v.grad = 0.0
-    v.label = ""
-    v._v = _epoch
-    if _recording_now():
-        v.parents = parents
-        v._rule = rule
-        v._ctx = ctx
-    else:
-        v.parents = _EMPTY
-        v._rule = None
-        v._ctx = _EMPTY
-    if data - data:  # nan (truthy) for nan and ±inf, 0.0 for every finite number
-        _check_forward(data, rule, parents, ctx)
-    return v
+#: A new Constant holding the float ``number`` (see _MAKE_CONSTANT).
+_constant: Callable[[float], Constant] = _written(
+    "def _constant(number):\n" + textwrap.indent(_MAKE_CONSTANT + "return c\n", "    "), "_constant"
+)
+
+#: ``_node(data, rule, parents, ctx)``: a new Value made by ``rule`` from ``parents``, with
+#: the operation's constants ``ctx``; a leaf when recording is off (see _MAKE_NODE).
+_node: Callable[[float, Rule, tuple[Value, ...], tuple[float, ...]], Value] = _written(
+    "def _node(data, _rule, parents, ctx):\n"
+    + textwrap.indent(_node_text("parents", "ctx"), "    "),
+    "_node",
+)
 
 
 def _unary(rule: Rule, x: Value) -> Value:
